@@ -1,0 +1,157 @@
+//! Invariants, verdicts and evidence, shared by every tier.
+//!
+//! Each model has a workload driver generic over the [`Backend`](crate::sync::Backend)
+//! (the same code runs inside loom and on real threads) and a check that
+//! turns what the workers observed into [`Violation`]s, each naming its
+//! evidence ("lost 1 of 2 updates", "sold 2 tickets of 1").
+
+pub mod counter;
+pub mod queue;
+pub mod tickets;
+
+use crate::model::queue::POP_FROM_EMPTY;
+use crate::probe::ProbeState;
+use serde::Serialize;
+use std::any::Any;
+use std::fmt;
+
+/// What went wrong, by kind. Negative controls assert the kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ViolationKind {
+    /// The counter's final value is not the net of its operations.
+    LostUpdate,
+    /// More tickets sold than the hall has.
+    Oversold,
+    /// One seat sold to two buyers.
+    SoldTwice,
+    /// Demand covered supply, yet tickets were left unsold.
+    LostSale,
+    /// The office's own books disagree with the tickets held.
+    Miscount,
+    /// An item put was never received.
+    LostItem,
+    /// An item was received twice.
+    DuplicatedItem,
+    /// A consumer received one producer's items out of order.
+    FifoBroken,
+    /// The queue held more items than its capacity.
+    CapacityExceeded,
+    /// A consumer popped an empty queue.
+    PopFromEmpty,
+    /// `join` returned before every item was processed.
+    JoinEarly,
+    /// Every live thread is blocked and nobody is left to wake them.
+    Deadlock,
+    /// Two unsynchronised accesses to plain data (loom's "Causality violation").
+    DataRace,
+    /// A worker panicked for another reason.
+    Panicked,
+}
+
+impl ViolationKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ViolationKind::LostUpdate => "lost update",
+            ViolationKind::Oversold => "oversold",
+            ViolationKind::SoldTwice => "sold twice",
+            ViolationKind::LostSale => "lost sale",
+            ViolationKind::Miscount => "miscount",
+            ViolationKind::LostItem => "lost item",
+            ViolationKind::DuplicatedItem => "duplicated item",
+            ViolationKind::FifoBroken => "fifo broken",
+            ViolationKind::CapacityExceeded => "capacity exceeded",
+            ViolationKind::PopFromEmpty => "pop from empty",
+            ViolationKind::JoinEarly => "join returned early",
+            ViolationKind::Deadlock => "deadlock",
+            ViolationKind::DataRace => "data race",
+            ViolationKind::Panicked => "panicked",
+        }
+    }
+}
+
+impl fmt::Display for ViolationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A broken invariant and its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub kind: ViolationKind,
+    pub evidence: String,
+}
+
+impl Violation {
+    pub fn new(kind: ViolationKind, evidence: impl Into<String>) -> Self {
+        Violation {
+            kind,
+            evidence: evidence.into(),
+        }
+    }
+
+    /// Classifies a worker's panic: a broken queue's pop from empty, loom's
+    /// deadlock and data-race reports, or anything else. `state` is what the
+    /// probe knew when it happened (who waits on what), `label` names a worker.
+    pub fn from_panic(message: &str, state: &ProbeState, label: &dyn Fn(usize) -> String) -> Self {
+        if message.contains(POP_FROM_EMPTY) {
+            Violation::new(
+                ViolationKind::PopFromEmpty,
+                "a consumer woke, did not look again, and popped an empty queue",
+            )
+        } else if message.starts_with("deadlock") {
+            Violation::new(ViolationKind::Deadlock, deadlock_evidence(state, label))
+        } else if message.contains("Causality violation") {
+            Violation::new(
+                ViolationKind::DataRace,
+                message.lines().next().unwrap_or(message).trim().to_string(),
+            )
+        } else {
+            Violation::new(ViolationKind::Panicked, message.to_string())
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.evidence)
+    }
+}
+
+/// "deadlock: P0 waits on not_full, C1 waits on not_empty".
+pub fn deadlock_evidence(state: &ProbeState, label: &dyn Fn(usize) -> String) -> String {
+    if state.waiting.is_empty() {
+        return "every thread is blocked".to_string();
+    }
+    let waits: Vec<String> = state
+        .waiting
+        .iter()
+        .map(|(worker, on)| format!("{} waits on {on}", label(*worker)))
+        .collect();
+    format!("{}; nobody is left to wake them", waits.join(", "))
+}
+
+/// The text of a panic payload.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a worker panicked".to_string()
+    }
+}
+
+/// Formats a count with thousands separators: 2000000 -> "2,000,000".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,405 @@
+//! Producers and consumers over a bounded queue, and the queue's
+//! invariants.
+//!
+//! The driver is the lessons' program: producers put their items; the main
+//! thread waits for them, then `join`s the queue (every item processed),
+//! then tells the consumers to stop (close, or one sentinel each, or, to
+//! show the hang, nothing). On real threads it never blocks unbounded: a
+//! watchdog polls the probe and calls a deadlock when every live worker is
+//! asleep with no wakeup in flight, names who waits on what, and closes the
+//! queue to release them.
+
+use super::{Violation, ViolationKind, deadlock_evidence, panic_message};
+use crate::model::queue::{BoundedQueue, GetError, QueueImpl};
+use crate::probe::Probe;
+use crate::sync::Backend;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+/// How the consumers learn that no more items will come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ending {
+    /// `close()`: gets drain the queue, then report closed.
+    Close,
+    /// One `Stop` message per consumer (the lessons' `None`).
+    Sentinels,
+    /// Nobody tells them: the lessons' hang.
+    Never,
+}
+
+/// `producers` threads each put `items` messages into a queue of
+/// `capacity`; `consumers` threads take them until told to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct QueuePlan {
+    pub producers: usize,
+    pub consumers: usize,
+    pub items: usize,
+    pub capacity: usize,
+    pub ending: Ending,
+}
+
+impl QueuePlan {
+    pub fn total(&self) -> usize {
+        self.producers * self.items
+    }
+
+    /// Names worker `index` as the probe and the traces do: `main`, `P0`, `C1`.
+    pub fn label(&self, index: usize) -> String {
+        match index {
+            0 => "main".to_string(),
+            i if i <= self.producers => format!("P{}", i - 1),
+            i => format!("C{}", i - 1 - self.producers),
+        }
+    }
+}
+
+/// What travels through the queue.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    Item { producer: u32, seq: u32 },
+    Stop,
+}
+
+impl fmt::Debug for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Msg::Item { producer, seq } => write!(f, "P{producer}#{seq}"),
+            Msg::Stop => f.write_str("STOP"),
+        }
+    }
+}
+
+/// How the std tier supervises a run that might deadlock.
+#[derive(Debug, Clone, Copy)]
+pub struct Watchdog {
+    /// How often to look.
+    pub poll: Duration,
+    /// How long released threads get to finish before they are abandoned.
+    pub grace: Duration,
+}
+
+impl Default for Watchdog {
+    fn default() -> Self {
+        Watchdog {
+            poll: Duration::from_millis(5),
+            grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What the consumers received.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QueueReport {
+    /// (producer, seq) in the order each consumer received them.
+    pub received: Vec<Vec<(u32, u32)>>,
+    pub high_water: usize,
+    /// Items processed when `join` returned (None: it never did).
+    pub processed_at_join: Option<u64>,
+}
+
+/// Marks a worker finished when dropped, even if it panics.
+struct Finished(Arc<AtomicBool>);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        self.0.store(true, SeqCst);
+    }
+}
+
+/// Polls the probe on the std tier: waits for a condition, or calls a
+/// deadlock when every live worker is asleep with no wakeup in flight, seen
+/// twice with nothing happening in between.
+struct Supervisor<'a> {
+    dog: Watchdog,
+    probe: &'a Probe,
+    finished: &'a [Arc<AtomicBool>],
+    plan: &'a QueuePlan,
+}
+
+impl Supervisor<'_> {
+    fn until(&self, mut done: impl FnMut() -> bool) -> Result<(), Violation> {
+        let mut quiet_since = None;
+        loop {
+            if done() {
+                return Ok(());
+            }
+            let live: Vec<usize> = (0..self.finished.len())
+                .filter(|i| !self.finished[*i].load(SeqCst))
+                .map(|i| i + 1)
+                .collect();
+            let state = self.probe.snapshot();
+            if state.all_asleep(&live) {
+                if quiet_since == Some(state.events) {
+                    let evidence = deadlock_evidence(&state, &|i| self.plan.label(i));
+                    return Err(Violation::new(ViolationKind::Deadlock, evidence));
+                }
+                quiet_since = Some(state.events);
+            } else {
+                quiet_since = None;
+            }
+            std::thread::sleep(self.dog.poll);
+        }
+    }
+
+    fn all_finished(&self, range: std::ops::Range<usize>) -> bool {
+        self.finished[range].iter().all(|f| f.load(SeqCst))
+    }
+}
+
+/// Runs the plan on backend `B` with queue `Q`. `watchdog` must be set on
+/// real threads and unset under loom (which finds deadlocks itself).
+pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
+    plan: &QueuePlan,
+    probe: Probe,
+    start: Option<Arc<Barrier>>,
+    watchdog: Option<Watchdog>,
+) -> Result<QueueReport, Vec<Violation>> {
+    B::set_worker(0);
+    let queue = Arc::new(Q::new(plan.capacity, probe.clone()));
+    let processed = Arc::new(AtomicU64::new(0));
+    let workers = plan.producers + plan.consumers;
+    let finished: Vec<Arc<AtomicBool>> = (0..workers).map(|_| Arc::default()).collect();
+
+    let mut handles = Vec::with_capacity(workers);
+    for (index, flag) in finished.iter().enumerate() {
+        let queue = Arc::clone(&queue);
+        let start = start.clone();
+        let done = Finished(Arc::clone(flag));
+        let processed = Arc::clone(&processed);
+        let (producers, items) = (plan.producers, plan.items);
+        handles.push(B::spawn(move || {
+            let _done = done;
+            B::set_worker(1 + index);
+            if let Some(start) = start {
+                start.wait();
+            }
+            if index < producers {
+                produce(&*queue, index as u32, items);
+                Vec::new()
+            } else {
+                consume(&*queue, &processed)
+            }
+        }));
+    }
+
+    let sup = watchdog.map(|dog| Supervisor {
+        dog,
+        probe: &probe,
+        finished: &finished,
+        plan,
+    });
+    let mut report = QueueReport::default();
+    let mut results = Vec::new();
+    let outcome = (|| -> Result<(), Violation> {
+        // 1. The producers finish.
+        match &sup {
+            Some(sup) => sup.until(|| sup.all_finished(0..plan.producers))?,
+            None => {
+                for handle in handles.drain(..plan.producers) {
+                    results.push(B::join(handle));
+                }
+            }
+        }
+        if plan.ending == Ending::Never {
+            return match &sup {
+                Some(sup) => sup.until(|| sup.all_finished(0..workers)),
+                None => Ok(()),
+            };
+        }
+        // 2. join(): every item put was taken and marked done.
+        match &sup {
+            Some(sup) => sup.until(|| queue.join_timeout(Duration::ZERO))?,
+            None => queue.join(),
+        }
+        report.processed_at_join = Some(processed.load(SeqCst));
+        // 3. Tell the consumers to stop.
+        match plan.ending {
+            Ending::Close => queue.close(),
+            Ending::Sentinels => {
+                for _ in 0..plan.consumers {
+                    match &sup {
+                        Some(sup) => sup.until(|| queue.try_put(Msg::Stop).is_ok())?,
+                        None => {
+                            let _ = queue.put(Msg::Stop);
+                        }
+                    }
+                }
+            }
+            Ending::Never => unreachable!("returned above"),
+        }
+        // 4. The consumers finish.
+        match &sup {
+            Some(sup) => sup.until(|| sup.all_finished(0..workers)),
+            None => Ok(()),
+        }
+    })();
+
+    let mut violations = Vec::new();
+    if let Err(deadlock) = outcome {
+        violations.push(match plan.ending {
+            Ending::Never => Violation::new(
+                ViolationKind::Deadlock,
+                format!(
+                    "the consumers were never told to stop: {}",
+                    deadlock.evidence
+                ),
+            ),
+            _ => deadlock,
+        });
+        // Release everyone: close wakes every blocked put and get.
+        queue.close();
+        if let Some(sup) = &sup {
+            let end = Instant::now() + sup.dog.grace;
+            while !sup.all_finished(0..workers) && Instant::now() < end {
+                std::thread::sleep(sup.dog.poll);
+            }
+        }
+    }
+    let mut abandoned = 0;
+    for handle in handles {
+        if sup.is_some() && !finished[results.len()].load(SeqCst) {
+            abandoned += 1; // dropping the handle detaches the thread
+            results.push(Ok(Vec::new()));
+            continue;
+        }
+        results.push(B::join(handle));
+    }
+    for (index, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(got) if index >= plan.producers => report.received.push(got),
+            Ok(_) => {}
+            Err(payload) if sup.is_some() => {
+                let message = panic_message(&*payload);
+                let label = |i: usize| plan.label(i);
+                violations.push(Violation::from_panic(&message, &probe.snapshot(), &label));
+            }
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+    if abandoned > 0 {
+        violations.push(Violation::new(
+            ViolationKind::Deadlock,
+            format!("{abandoned} threads stayed blocked after the queue was closed"),
+        ));
+    }
+    report.high_water = queue.high_water();
+    let partial = !violations.is_empty();
+    if let Err(found) = check(plan, &report, partial) {
+        violations.extend(found);
+    }
+    if violations.is_empty() {
+        Ok(report)
+    } else {
+        Err(violations)
+    }
+}
+
+fn produce(queue: &dyn BoundedQueue<Msg>, producer: u32, items: usize) {
+    for seq in 0..items as u32 {
+        if queue.put(Msg::Item { producer, seq }).is_err() {
+            break; // closed: released after a deadlock
+        }
+    }
+}
+
+fn consume(queue: &dyn BoundedQueue<Msg>, processed: &AtomicU64) -> Vec<(u32, u32)> {
+    let mut got = Vec::new();
+    loop {
+        match queue.get() {
+            Ok(Msg::Item { producer, seq }) => {
+                got.push((producer, seq));
+                // Count before task_done: join must not return before this.
+                processed.fetch_add(1, SeqCst);
+                let _ = queue.task_done();
+            }
+            Ok(Msg::Stop) => {
+                let _ = queue.task_done();
+                return got;
+            }
+            Err(GetError::Closed | GetError::Empty | GetError::Timeout) => return got,
+        }
+    }
+}
+
+/// The queue's invariants. `partial` says the run was cut short (deadlock,
+/// panic): then missing items are a consequence, not news, and are not
+/// reported.
+pub fn check(plan: &QueuePlan, report: &QueueReport, partial: bool) -> Result<(), Vec<Violation>> {
+    let mut violations = Vec::new();
+    if report.high_water > plan.capacity {
+        violations.push(Violation::new(
+            ViolationKind::CapacityExceeded,
+            format!(
+                "the queue held {} items, capacity {}",
+                report.high_water, plan.capacity
+            ),
+        ));
+    }
+    let mut count: BTreeMap<(u32, u32), usize> = BTreeMap::new();
+    for (c, got) in report.received.iter().enumerate() {
+        let mut last: BTreeMap<u32, u32> = BTreeMap::new();
+        for &(producer, seq) in got {
+            *count.entry((producer, seq)).or_default() += 1;
+            if let Some(&before) = last.get(&producer)
+                && before >= seq
+            {
+                violations.push(Violation::new(
+                    ViolationKind::FifoBroken,
+                    format!("C{c} received P{producer}#{seq} after P{producer}#{before}"),
+                ));
+            }
+            last.insert(producer, seq);
+        }
+    }
+    let duplicated: Vec<String> = count
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|((p, s), n)| format!("P{p}#{s} x{n}"))
+        .collect();
+    if !duplicated.is_empty() {
+        violations.push(Violation::new(
+            ViolationKind::DuplicatedItem,
+            summarize(&duplicated),
+        ));
+    }
+    if !partial {
+        let lost: Vec<String> = (0..plan.producers as u32)
+            .flat_map(|p| (0..plan.items as u32).map(move |s| (p, s)))
+            .filter(|item| !count.contains_key(item))
+            .map(|(p, s)| format!("P{p}#{s}"))
+            .collect();
+        if !lost.is_empty() {
+            violations.push(Violation::new(ViolationKind::LostItem, summarize(&lost)));
+        }
+        if let Some(done) = report.processed_at_join
+            && done != plan.total() as u64
+        {
+            violations.push(Violation::new(
+                ViolationKind::JoinEarly,
+                format!(
+                    "join returned with {done} of {} items processed",
+                    plan.total()
+                ),
+            ));
+        }
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(violations)
+    }
+}
+
+fn summarize(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+    if items.len() > shown.len() {
+        format!("{} items: {}, ...", items.len(), shown.join(", "))
+    } else {
+        format!("{} items: {}", items.len(), shown.join(", "))
+    }
+}

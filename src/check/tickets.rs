@@ -1,0 +1,164 @@
+//! The ticket rush and the office's invariants.
+
+use super::{Violation, ViolationKind};
+use crate::model::tickets::{Buyer, OfficeImpl, Ticket};
+use crate::probe::Probe;
+use crate::sync::Backend;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Barrier};
+
+/// `buyers` buyers rush a hall of `tickets` seats; each searches, then buys
+/// until sold out or until it holds `per_buyer` tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RushPlan {
+    pub buyers: usize,
+    pub tickets: usize,
+    pub per_buyer: usize,
+}
+
+impl RushPlan {
+    /// The lessons' rush: every buyer wants one ticket.
+    pub fn rush(buyers: usize, tickets: usize) -> Self {
+        RushPlan {
+            buyers,
+            tickets,
+            per_buyer: 1,
+        }
+    }
+
+    /// How many tickets the buyers want in all.
+    pub fn demand(&self) -> usize {
+        self.buyers.saturating_mul(self.per_buyer)
+    }
+}
+
+/// What the rush produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct RushReport {
+    pub tickets: Vec<Ticket>,
+    pub remaining: i64,
+    pub ledger: Vec<Option<Buyer>>,
+    /// What each buyer's search saw, by buyer.
+    pub searches: Vec<i64>,
+}
+
+/// Runs the rush on backend `B` with office `O`.
+pub fn drive<B: Backend, O: OfficeImpl<B>>(
+    plan: &RushPlan,
+    probe: Probe,
+    start: Option<Arc<Barrier>>,
+) -> Result<RushReport, Vec<Violation>> {
+    let office = Arc::new(O::new(plan.tickets, probe));
+    let handles: Vec<_> = (0..plan.buyers)
+        .map(|buyer| {
+            let office = Arc::clone(&office);
+            let start = start.clone();
+            let per_buyer = plan.per_buyer;
+            B::spawn(move || {
+                B::set_worker(buyer + 1);
+                if let Some(start) = start {
+                    start.wait();
+                }
+                let seen = office.search();
+                let mut held = Vec::new();
+                while held.len() < per_buyer {
+                    match office.buy(buyer) {
+                        Ok(ticket) => held.push(ticket),
+                        Err(_) => break,
+                    }
+                }
+                (seen, held)
+            })
+        })
+        .collect();
+    let mut report = RushReport {
+        tickets: Vec::new(),
+        remaining: 0,
+        ledger: Vec::new(),
+        searches: Vec::new(),
+    };
+    for handle in handles {
+        match B::join(handle) {
+            Ok((seen, held)) => {
+                report.searches.push(seen);
+                report.tickets.extend(held);
+            }
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+    report.remaining = office.search();
+    report.ledger = office.ledger();
+    match check(plan, &report) {
+        Ok(()) => Ok(report),
+        Err(violations) => Err(violations),
+    }
+}
+
+/// The office's invariants, most telling first.
+pub fn check(plan: &RushPlan, report: &RushReport) -> Result<(), Vec<Violation>> {
+    let capacity = plan.tickets;
+    let sold = report.tickets.len();
+    let mut violations = Vec::new();
+    if sold > capacity {
+        violations.push(Violation::new(
+            ViolationKind::Oversold,
+            format!("sold {sold} tickets of {capacity}"),
+        ));
+    }
+    let mut holders: BTreeMap<usize, Vec<Buyer>> = BTreeMap::new();
+    for ticket in &report.tickets {
+        holders.entry(ticket.seat).or_default().push(ticket.buyer);
+    }
+    for (seat, buyers) in &holders {
+        if buyers.len() > 1 {
+            let names: Vec<String> = buyers.iter().map(|b| format!("buyer {b}")).collect();
+            violations.push(Violation::new(
+                ViolationKind::SoldTwice,
+                format!("seat {seat} sold to {}", names.join(" and ")),
+            ));
+        }
+        if *seat >= capacity {
+            violations.push(Violation::new(
+                ViolationKind::Oversold,
+                format!("seat {seat} does not exist (the hall has {capacity})"),
+            ));
+        }
+    }
+    if report.remaining + sold as i64 != capacity as i64 {
+        violations.push(Violation::new(
+            ViolationKind::Miscount,
+            format!(
+                "remaining {} + sold {sold} != capacity {capacity}",
+                report.remaining
+            ),
+        ));
+    }
+    if plan.demand() >= capacity && sold < capacity {
+        violations.push(Violation::new(
+            ViolationKind::LostSale,
+            format!(
+                "demand {} but only {sold} of {capacity} sold",
+                plan.demand()
+            ),
+        ));
+    }
+    for (seat, owner) in report.ledger.iter().enumerate() {
+        let held: &[Buyer] = holders.get(&seat).map_or(&[], Vec::as_slice);
+        let agrees = match owner {
+            Some(buyer) => held.contains(buyer),
+            None => held.is_empty(),
+        };
+        if !agrees {
+            violations.push(Violation::new(
+                ViolationKind::Miscount,
+                format!("the ledger gives seat {seat} to {owner:?}, tickets held: {held:?}"),
+            ));
+        }
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(violations)
+    }
+}

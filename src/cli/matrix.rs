@@ -1,0 +1,238 @@
+//! `racelab matrix`: every pair on every tier, as a table or JSON.
+
+use clap::Args as ClapArgs;
+use indicatif::{ProgressBar, ProgressStyle};
+use racelab::model::ModelKind;
+use racelab::strategy::{self, Expect, Pair, Scale};
+use racelab::tier::{Outcome, Tier};
+use serde::Serialize;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(ClapArgs, Default)]
+pub struct Args {
+    /// Only this model (counter, tickets, queue).
+    #[arg(long, value_parser = parse_model)]
+    model: Option<ModelKind>,
+    /// Only this strategy (see `racelab list`).
+    #[arg(long)]
+    strategy: Option<String>,
+    /// Only this tier (loom, threads).
+    #[arg(long, value_parser = parse_tier)]
+    tier: Option<Tier>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_model(s: &str) -> Result<ModelKind, String> {
+    ModelKind::parse(s)
+        .ok_or_else(|| format!("unknown model `{s}` (expected counter, tickets or queue)"))
+}
+
+fn parse_tier(s: &str) -> Result<Tier, String> {
+    Tier::parse(s).ok_or_else(|| format!("unknown tier `{s}` (expected loom or threads)"))
+}
+
+/// One line of the table.
+#[derive(Serialize)]
+struct Row {
+    model: ModelKind,
+    strategy: &'static str,
+    tier: Tier,
+    expected: Expect,
+    #[serde(flatten)]
+    outcome: Outcome,
+    /// Does the observed verdict match the expected one?
+    ok: bool,
+    /// The command that runs this cell again.
+    replay: String,
+}
+
+impl Row {
+    fn observed(&self) -> String {
+        match self.outcome.violations.first() {
+            None if self.outcome.complete => "holds".to_string(),
+            None => "incomplete".to_string(),
+            Some(v) => v.kind.to_string(),
+        }
+    }
+
+    fn evidence(&self) -> String {
+        match (self.outcome.violations.first(), &self.expected) {
+            (Some(v), _) => v.evidence.clone(),
+            (None, Expect::Either(why)) => format!("not decided here: {why}"),
+            (None, _) if !self.outcome.complete => {
+                "search capped before it was exhaustive".to_string()
+            }
+            (None, _) => String::new(),
+        }
+    }
+}
+
+fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, String> {
+    let pairs: Vec<Pair> = strategy::all()
+        .into_iter()
+        .filter(|p| args.model.is_none_or(|m| p.model == m))
+        .filter(|p| args.strategy.as_deref().is_none_or(|s| p.strategy == s))
+        .collect();
+    if pairs.is_empty() {
+        let known: Vec<String> = strategy::all()
+            .iter()
+            .map(|p| format!("{}/{}", p.model, p.strategy))
+            .collect();
+        return Err(format!(
+            "no pair matches; known pairs: {}",
+            known.join(", ")
+        ));
+    }
+    let tiers: Vec<Tier> = Tier::ALL
+        .into_iter()
+        .filter(|t| args.tier.is_none_or(|x| x == *t))
+        .collect();
+    Ok(pairs
+        .into_iter()
+        .flat_map(|p| tiers.iter().map(move |t| (p, *t)))
+        .collect())
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let cells = match selected(args) {
+        Ok(cells) => cells,
+        Err(message) => {
+            eprintln!("racelab: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    // Broken strategies panic on purpose (loom reports through panics, a
+    // broken queue pops from empty); the message is kept as evidence.
+    std::panic::set_hook(Box::new(|_| {}));
+    let bar = ProgressBar::new(cells.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+            .expect("a valid progress template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let scale = Scale::STANDARD;
+    let mut rows = Vec::with_capacity(cells.len());
+    for (pair, tier) in cells {
+        bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
+        let outcome = pair.run(tier, &scale);
+        let expected = pair.expect(tier);
+        rows.push(Row {
+            model: pair.model,
+            strategy: pair.strategy,
+            tier,
+            ok: expected.accepts(&outcome),
+            expected,
+            outcome,
+            replay: format!(
+                "racelab matrix --model {} --strategy {} --tier {tier}",
+                pair.model, pair.strategy
+            ),
+        });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let _ = std::panic::take_hook();
+
+    let failures = rows.iter().filter(|r| !r.ok).count();
+    if args.json {
+        let report = serde_json::json!({ "rows": rows, "mismatches": failures });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("rows serialize")
+        );
+    } else {
+        print_table(&rows);
+        let caught = rows
+            .iter()
+            .filter(|r| !r.outcome.violations.is_empty() && r.ok)
+            .count();
+        println!();
+        println!(
+            "{} cells: {} as expected ({} broken runs caught), {failures} mismatched.",
+            rows.len(),
+            rows.len() - failures,
+            caught
+        );
+        for row in rows.iter().filter(|r| !r.ok) {
+            println!(
+                "MISMATCH {}/{} on {}: expected {}, observed {}. Replay: {}",
+                row.model,
+                row.strategy,
+                row.tier,
+                row.expected.describe(),
+                row.observed(),
+                row.replay
+            );
+        }
+    }
+    if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    let header = [
+        "model", "strategy", "tier", "expected", "observed", "work", "time", "evidence",
+    ];
+    let cells: Vec<[String; 8]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.model.to_string(),
+                r.strategy.to_string(),
+                r.tier.to_string(),
+                r.expected.describe(),
+                format!(
+                    "{}{}",
+                    r.observed(),
+                    if r.ok { "" } else { "  <-- MISMATCH" }
+                ),
+                r.outcome.work.to_string(),
+                format!("{:.2}s", r.outcome.elapsed.as_secs_f64()),
+                r.evidence(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |row: &[String]| {
+        let mut out = String::new();
+        for (i, c) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                out.push_str(c);
+            } else {
+                out.push_str(&format!("{c:<width$}  ", width = widths[i]));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(&header.map(String::from));
+    line(&widths.map(|w| "-".repeat(w)));
+    for row in &cells {
+        line(row);
+    }
+}
+
+pub fn list() -> ExitCode {
+    for pair in strategy::all() {
+        println!(
+            "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} {}",
+            pair.model,
+            pair.strategy,
+            if pair.correct { "correct" } else { "broken" },
+            pair.loom.describe(),
+            pair.threads.describe(),
+            pair.summary
+        );
+    }
+    ExitCode::SUCCESS
+}

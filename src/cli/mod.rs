@@ -1,0 +1,33 @@
+//! The `racelab` command line.
+
+mod matrix;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Proves which lock strategies keep shared state correct, and shows how
+/// the others fail.
+#[derive(Parser)]
+#[command(name = "racelab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every (model x strategy) pair on every tier and print the verdicts
+    /// (the default command).
+    Matrix(matrix::Args),
+    /// List the models and strategies with their expected verdicts.
+    List,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => matrix::run(&matrix::Args::default()),
+        Some(Command::Matrix(args)) => matrix::run(&args),
+        Some(Command::List) => matrix::list(),
+    }
+}

@@ -1,0 +1,62 @@
+//! # racelab
+//!
+//! A property and stress testing suite for concurrency correctness: it
+//! proves which lock strategies keep shared state correct and shows exactly
+//! how the others fail.
+//!
+//! ## One picture: model x strategy x tier -> verdict
+//!
+//! - A **model** ([`model`]) is shared state with a sequential specification
+//!   and invariants: a [counter](model::counter) (no lost update), a
+//!   [ticket office](model::tickets) (never oversell, never sell a seat
+//!   twice), a [bounded queue](model::queue) (nothing lost or duplicated,
+//!   never over capacity, close wakes everyone, task_done / join).
+//! - A **strategy** ([`lock`], and the model-specific ones in [`model`]) is
+//!   how concurrent access is made safe, or, for a broken one, exactly how
+//!   it fails. [`strategy::all`] lists every pair with the verdict it must
+//!   get on each tier.
+//! - A **tier** ([`tier`]) is where it runs: under [loom](tier::loom), every
+//!   interleaving within a preemption bound; on [real threads](tier::threads),
+//!   millions of operations with a race window held open.
+//! - The **verdict**: holds, or violated with evidence ([`check::Violation`]).
+//!
+//! The same model code runs on both tiers because it imports every
+//! primitive from the facade [`sync`], generic over a [`sync::Backend`]:
+//! [`sync::Std`] or [`sync::Loom`]. A plain `cargo test` runs loom; no
+//! `RUSTFLAGS`, no second build.
+//!
+//! ## Why unlocked code is wrong
+//!
+//! `x += 1` is three steps: read `x`, add one, write `x`. If another thread
+//! reads `x` between our read and our write, both write the same value and
+//! one update is lost. loom finds that interleaving in a handful of
+//! executions:
+//!
+//! ```
+//! use racelab::model::ModelKind;
+//! use racelab::strategy;
+//! use racelab::check::ViolationKind;
+//! use racelab::tier::loom::LoomConfig;
+//!
+//! let pair = strategy::find(ModelKind::Counter, "none").unwrap();
+//! let plan = strategy::Scale::STANDARD.plan(ModelKind::Counter, racelab::tier::Tier::Loom);
+//! let found = pair.explore(&plan, &LoomConfig::bounded(None));
+//! assert_eq!(found.outcome.violations[0].kind, ViolationKind::LostUpdate);
+//! ```
+//!
+//! ## Running each tier
+//!
+//! - `racelab matrix` runs every pair on every tier and prints the table.
+//! - `cargo test` runs the same checks as tests: `tests/loom_*.rs` (every
+//!   pair under loom, negative controls included), `tests/threads_*.rs`
+//!   (scale, proptest-drawn configurations), `tests/prop_*.rs`.
+
+#![warn(unsafe_op_in_unsafe_fn)]
+
+pub mod check;
+pub mod lock;
+pub mod model;
+pub mod probe;
+pub mod strategy;
+pub mod sync;
+pub mod tier;

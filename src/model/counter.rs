@@ -1,0 +1,158 @@
+//! The counter: increment, decrement, get.
+//!
+//! Specification: after any set of operations, `get()` equals the initial
+//! value plus the increments minus the decrements. The lessons' case: one
+//! thread adds 1 n times, another subtracts 1 n times; the result must be 0.
+//! A violation is a *lost update*.
+
+use crate::lock::Lock;
+use crate::probe::Probe;
+use crate::sync::{AtomicWord, Backend, Ordering::*};
+
+/// The counter's operations.
+pub trait Counter: Send + Sync + 'static {
+    fn increment(&self);
+    fn decrement(&self);
+    fn get(&self) -> i64;
+}
+
+/// A counter implementation that the checkers can build on any backend.
+pub trait CounterImpl<B: Backend>: Counter {
+    fn new(probe: Probe) -> Self;
+}
+
+/// The counter's value, as the trace names it.
+pub const VAR: &str = "x";
+
+/// Read, then write, inside the strategy's exclusive section. With a correct
+/// lock this is the textbook locked `x += 1`; with [`crate::lock::NoLock`]
+/// it is the racy one.
+pub struct LockedCounter<B: Backend, L: Lock<B>> {
+    lock: L,
+    value: B::AtomicI64,
+    probe: Probe,
+}
+
+impl<B: Backend, L: Lock<B>> LockedCounter<B, L> {
+    fn add(&self, delta: i64) {
+        self.lock.exclusive(|| {
+            self.probe.acquire(L::NAME);
+            let seen = self.value.load(Relaxed);
+            self.probe.read(VAR, seen);
+            self.probe.window();
+            self.value.store(seen + delta, Relaxed);
+            self.probe.write(VAR, seen + delta);
+            self.probe.release(L::NAME);
+        })
+    }
+}
+
+impl<B: Backend, L: Lock<B>> Counter for LockedCounter<B, L> {
+    fn increment(&self) {
+        self.add(1)
+    }
+    fn decrement(&self) {
+        self.add(-1)
+    }
+    fn get(&self) -> i64 {
+        self.lock.shared(|| self.value.load(Relaxed))
+    }
+}
+
+impl<B: Backend, L: Lock<B>> CounterImpl<B> for LockedCounter<B, L> {
+    fn new(probe: Probe) -> Self {
+        LockedCounter {
+            lock: L::new(),
+            value: B::AtomicI64::new(0),
+            probe,
+        }
+    }
+}
+
+/// Each step locked, the pair not: `let v = lock(read); lock(write v + 1)`.
+/// Broken: another thread's whole update fits between the two sections and
+/// is overwritten. Locking every access is not the same as locking the
+/// operation.
+pub struct SplitLockCounter<B: Backend, L: Lock<B>> {
+    lock: L,
+    value: B::AtomicI64,
+    probe: Probe,
+}
+
+impl<B: Backend, L: Lock<B>> SplitLockCounter<B, L> {
+    fn add(&self, delta: i64) {
+        let seen = self.lock.exclusive(|| {
+            self.probe.acquire(L::NAME);
+            let seen = self.value.load(Relaxed);
+            self.probe.read(VAR, seen);
+            self.probe.release(L::NAME);
+            seen
+        });
+        self.probe.window();
+        self.lock.exclusive(|| {
+            self.probe.acquire(L::NAME);
+            self.value.store(seen + delta, Relaxed);
+            self.probe.write(VAR, seen + delta);
+            self.probe.release(L::NAME);
+        })
+    }
+}
+
+impl<B: Backend, L: Lock<B>> Counter for SplitLockCounter<B, L> {
+    fn increment(&self) {
+        self.add(1)
+    }
+    fn decrement(&self) {
+        self.add(-1)
+    }
+    fn get(&self) -> i64 {
+        self.lock.exclusive(|| self.value.load(Relaxed))
+    }
+}
+
+impl<B: Backend, L: Lock<B>> CounterImpl<B> for SplitLockCounter<B, L> {
+    fn new(probe: Probe) -> Self {
+        SplitLockCounter {
+            lock: L::new(),
+            value: B::AtomicI64::new(0),
+            probe,
+        }
+    }
+}
+
+/// Lock-free: one `fetch_add`, a single indivisible read-modify-write.
+/// Correct, with any ordering: atomic read-modify-writes on one word are
+/// never lost (Relaxed suffices when nothing else is published with it).
+pub struct AtomicCounter<B: Backend> {
+    value: B::AtomicI64,
+    probe: Probe,
+}
+
+impl<B: Backend> AtomicCounter<B> {
+    fn add(&self, delta: i64) {
+        let old = self.value.fetch_add(delta, Relaxed);
+        self.probe.read(VAR, old);
+        self.probe.write(VAR, old + delta);
+    }
+}
+
+impl<B: Backend> Counter for AtomicCounter<B> {
+    fn increment(&self) {
+        self.add(1)
+    }
+    fn decrement(&self) {
+        self.add(-1)
+    }
+    fn get(&self) -> i64 {
+        self.value.load(Relaxed)
+    }
+}
+
+impl<B: Backend> CounterImpl<B> for AtomicCounter<B> {
+    fn new(probe: Probe) -> Self {
+        AtomicCounter {
+            value: B::AtomicI64::new(0),
+            probe,
+        }
+    }
+}

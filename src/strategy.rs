@@ -1,0 +1,390 @@
+//! The table: every (model, strategy) pair, what it is, and the verdict it
+//! must get on each tier. A broken strategy is a test too: it must be
+//! caught, with the named violation.
+
+use crate::check::{
+    self, ViolationKind, counter::CounterPlan, queue::Msg, queue::QueuePlan, tickets::RushPlan,
+};
+use crate::lock::*;
+use crate::model::ModelKind;
+use crate::model::counter::{AtomicCounter, CounterImpl, LockedCounter, SplitLockCounter};
+use crate::model::queue::{
+    CheckOutsideLock, CondvarQueue, IfNotWhile, OneCondvar, QueueImpl, WhileLoop,
+};
+use crate::model::tickets::{AtomicOffice, CheckThenActOffice, LockedOffice, OfficeImpl};
+use crate::sync::{Loom, Std};
+use crate::tier::loom::{Explored, LoomConfig, explore};
+use crate::tier::threads::{self, Racers, ThreadsConfig};
+use crate::tier::{Outcome, Tier};
+use serde::Serialize;
+use std::time::Duration;
+
+/// The verdict a pair must get on a tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "verdict", content = "detail")]
+pub enum Expect {
+    /// Every invariant holds.
+    Holds,
+    /// Caught, with one of these violations.
+    Violates(&'static [ViolationKind]),
+    /// This tier cannot decide; the reason says which tier does.
+    Either(&'static str),
+}
+
+impl Expect {
+    /// Does `outcome` match?
+    pub fn accepts(&self, outcome: &Outcome) -> bool {
+        match self {
+            Expect::Holds => outcome.violations.is_empty() && outcome.complete,
+            Expect::Violates(kinds) => outcome.violations.iter().any(|v| kinds.contains(&v.kind)),
+            Expect::Either(_) => true,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Expect::Holds => "holds".to_string(),
+            Expect::Violates(kinds) => {
+                let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+                names.join(" | ")
+            }
+            Expect::Either(_) => "either".to_string(),
+        }
+    }
+}
+
+/// A configuration for one model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Plan {
+    Counter(CounterPlan),
+    Tickets(RushPlan),
+    Queue(QueuePlan),
+}
+
+/// Work scaled to the checker: small under loom, large on threads, both
+/// from this one table.
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    pub loom_counter: CounterPlan,
+    pub loom_tickets: RushPlan,
+    pub loom_queue: QueuePlan,
+    /// Preemption bounds; None: exhaustive.
+    pub loom_bound: [Option<usize>; 3],
+    pub threads_counter: CounterPlan,
+    pub threads_tickets: RushPlan,
+    pub threads_queue: QueuePlan,
+    pub threads: [ThreadsConfig; 3],
+}
+
+impl Scale {
+    /// The matrix's sizes. Loom: the smallest configurations that show every
+    /// bug. Threads: the figures where a broken strategy fails every
+    /// round; rounds repeat only where one round might not show it.
+    pub const STANDARD: Scale = Scale {
+        loom_counter: CounterPlan {
+            adders: 1,
+            subtractors: 1,
+            ops: 1,
+        },
+        loom_tickets: RushPlan {
+            buyers: 2,
+            tickets: 1,
+            per_buyer: 1,
+        },
+        loom_queue: QueuePlan {
+            producers: 2,
+            consumers: 2,
+            items: 1,
+            capacity: 1,
+            ending: check::queue::Ending::Close,
+        },
+        loom_bound: [None, None, Some(2)],
+        threads_counter: CounterPlan {
+            adders: 2,
+            subtractors: 0,
+            ops: 1_000_000,
+        },
+        threads_tickets: RushPlan {
+            buyers: 10,
+            tickets: 1,
+            per_buyer: 1,
+        },
+        threads_queue: QueuePlan {
+            producers: 2,
+            consumers: 2,
+            items: 1_000,
+            capacity: 1,
+            ending: check::queue::Ending::Close,
+        },
+        threads: [
+            ThreadsConfig {
+                rounds: 1,
+                hold: Duration::from_millis(300),
+                spin: 0,
+            },
+            ThreadsConfig {
+                rounds: 1,
+                hold: Duration::from_millis(300),
+                spin: 0,
+            },
+            ThreadsConfig {
+                rounds: 20,
+                hold: Duration::from_millis(300),
+                spin: 0,
+            },
+        ],
+    };
+
+    fn index(model: ModelKind) -> usize {
+        model as usize
+    }
+
+    pub fn plan(&self, model: ModelKind, tier: Tier) -> Plan {
+        match (model, tier) {
+            (ModelKind::Counter, Tier::Loom) => Plan::Counter(self.loom_counter),
+            (ModelKind::Tickets, Tier::Loom) => Plan::Tickets(self.loom_tickets),
+            (ModelKind::Queue, Tier::Loom) => Plan::Queue(self.loom_queue),
+            (ModelKind::Counter, Tier::Threads) => Plan::Counter(self.threads_counter),
+            (ModelKind::Tickets, Tier::Threads) => Plan::Tickets(self.threads_tickets),
+            (ModelKind::Queue, Tier::Threads) => Plan::Queue(self.threads_queue),
+        }
+    }
+
+    pub fn loom_config(&self, model: ModelKind) -> LoomConfig {
+        LoomConfig::bounded(self.loom_bound[Self::index(model)])
+    }
+
+    pub fn threads_config(&self, model: ModelKind) -> ThreadsConfig {
+        self.threads[Self::index(model)]
+    }
+}
+
+type LoomFn<P> = fn(&P, &LoomConfig) -> Explored;
+type ThreadsFn<P> = fn(&P, &ThreadsConfig) -> Outcome;
+
+#[derive(Clone, Copy)]
+enum Runner {
+    Counter(LoomFn<CounterPlan>, ThreadsFn<CounterPlan>),
+    Tickets(LoomFn<RushPlan>, ThreadsFn<RushPlan>),
+    Queue(LoomFn<QueuePlan>, ThreadsFn<QueuePlan>),
+}
+
+/// One row of the table: a model under a strategy.
+#[derive(Clone, Copy, Serialize)]
+pub struct Pair {
+    pub model: ModelKind,
+    pub strategy: &'static str,
+    pub correct: bool,
+    pub summary: &'static str,
+    pub loom: Expect,
+    pub threads: Expect,
+    #[serde(skip)]
+    runner: Runner,
+}
+
+/// Why real threads on this machine cannot decide the Relaxed spin lock.
+const TSO: &str = "x86-64 orders these accesses in hardware (TSO); the bug shows on ARM or after a compiler reordering, and loom proves it";
+
+impl Pair {
+    pub fn expect(&self, tier: Tier) -> Expect {
+        match tier {
+            Tier::Loom => self.loom,
+            Tier::Threads => self.threads,
+        }
+    }
+
+    /// Explores the pair under loom with `plan` (which must be for this
+    /// pair's model).
+    pub fn explore(&self, plan: &Plan, config: &LoomConfig) -> Explored {
+        match (self.runner, plan) {
+            (Runner::Counter(run, _), Plan::Counter(p)) => run(p, config),
+            (Runner::Tickets(run, _), Plan::Tickets(p)) => run(p, config),
+            (Runner::Queue(run, _), Plan::Queue(p)) => run(p, config),
+            _ => panic!("a {} plan for the {} model", plan_model(plan), self.model),
+        }
+    }
+
+    /// Runs the pair on real threads with `plan`.
+    pub fn stress(&self, plan: &Plan, config: &ThreadsConfig) -> Outcome {
+        match (self.runner, plan) {
+            (Runner::Counter(_, run), Plan::Counter(p)) => run(p, config),
+            (Runner::Tickets(_, run), Plan::Tickets(p)) => run(p, config),
+            (Runner::Queue(_, run), Plan::Queue(p)) => run(p, config),
+            _ => panic!("a {} plan for the {} model", plan_model(plan), self.model),
+        }
+    }
+
+    /// Runs the pair on `tier` at `scale`.
+    pub fn run(&self, tier: Tier, scale: &Scale) -> Outcome {
+        let plan = scale.plan(self.model, tier);
+        match tier {
+            Tier::Loom => self.explore(&plan, &scale.loom_config(self.model)).outcome,
+            Tier::Threads => self.stress(&plan, &scale.threads_config(self.model)),
+        }
+    }
+}
+
+fn plan_model(plan: &Plan) -> ModelKind {
+    match plan {
+        Plan::Counter(_) => ModelKind::Counter,
+        Plan::Tickets(_) => ModelKind::Tickets,
+        Plan::Queue(_) => ModelKind::Queue,
+    }
+}
+
+fn worker_label(prefix: &'static str) -> impl Fn(usize) -> String + Send + 'static {
+    move |i| {
+        if i == 0 {
+            "main".to_string()
+        } else {
+            format!("{prefix}{}", i - 1)
+        }
+    }
+}
+
+fn loom_counter<C: CounterImpl<Loom>>(plan: &CounterPlan, config: &LoomConfig) -> Explored {
+    let plan = *plan;
+    explore(config, worker_label("T"), move |probe| {
+        check::counter::drive::<Loom, C>(&plan, probe, None).map(drop)
+    })
+}
+
+fn threads_counter<C: CounterImpl<Std>>(plan: &CounterPlan, config: &ThreadsConfig) -> Outcome {
+    let racers = Racers {
+        threads: plan.threads(),
+        parties: 2,
+        operations: plan.operations(),
+    };
+    threads::run(config, racers, &|probe, start| {
+        check::counter::drive::<Std, C>(plan, probe, Some(start)).map(drop)
+    })
+}
+
+fn loom_tickets<O: OfficeImpl<Loom>>(plan: &RushPlan, config: &LoomConfig) -> Explored {
+    let plan = *plan;
+    explore(config, worker_label("B"), move |probe| {
+        check::tickets::drive::<Loom, O>(&plan, probe, None).map(drop)
+    })
+}
+
+fn threads_tickets<O: OfficeImpl<Std>>(plan: &RushPlan, config: &ThreadsConfig) -> Outcome {
+    // Each buyer searches once and buys until it has its tickets or none
+    // are left: count a search and a buy per buyer.
+    let racers = Racers {
+        threads: plan.buyers,
+        parties: plan.buyers,
+        operations: 2 * plan.buyers as u64,
+    };
+    threads::run(config, racers, &|probe, start| {
+        check::tickets::drive::<Std, O>(plan, probe, Some(start)).map(drop)
+    })
+}
+
+fn loom_queue<Q: QueueImpl<Loom, Msg>>(plan: &QueuePlan, config: &LoomConfig) -> Explored {
+    let plan = *plan;
+    explore(
+        config,
+        move |i| plan.label(i),
+        move |probe| check::queue::drive::<Loom, Q>(&plan, probe, None, None).map(drop),
+    )
+}
+
+fn threads_queue<Q: QueueImpl<Std, Msg>>(plan: &QueuePlan, config: &ThreadsConfig) -> Outcome {
+    let racers = Racers {
+        threads: plan.producers + plan.consumers,
+        parties: 2,
+        operations: 2 * plan.total() as u64,
+    };
+    threads::run(config, racers, &|probe, start| {
+        let watchdog = Some(check::queue::Watchdog::default());
+        check::queue::drive::<Std, Q>(plan, probe, Some(start), watchdog).map(drop)
+    })
+}
+
+macro_rules! pair {
+    ($model:ident, $name:expr, $correct:expr, $summary:expr, loom: $loom:expr, threads: $threads:expr,
+     |$b:ident| $ty:ty) => {{
+        type Impl<$b> = $ty;
+        Pair {
+            model: ModelKind::$model,
+            strategy: $name,
+            correct: $correct,
+            summary: $summary,
+            loom: $loom,
+            threads: $threads,
+            runner: pair!(@runner $model, Impl),
+        }
+    }};
+    (@runner Counter, $impl:ident) => { Runner::Counter(loom_counter::<$impl<Loom>>, threads_counter::<$impl<Std>>) };
+    (@runner Tickets, $impl:ident) => { Runner::Tickets(loom_tickets::<$impl<Loom>>, threads_tickets::<$impl<Std>>) };
+    (@runner Queue, $impl:ident) => { Runner::Queue(loom_queue::<$impl<Loom>>, threads_queue::<$impl<Std>>) };
+}
+
+use Expect::{Either, Holds, Violates};
+use ViolationKind::*;
+
+/// Every pair, in table order: per model, the correct strategies, then the
+/// broken ones.
+pub fn all() -> Vec<Pair> {
+    vec![
+        // The counter.
+        pair!(Counter, "mutex", true, "std Mutex around read+write", loom: Holds, threads: Holds,
+              |B| LockedCounter<B, MutexLock<B>>),
+        pair!(Counter, "spin", true, "spin lock, Acquire/Release", loom: Holds, threads: Holds,
+              |B| LockedCounter<B, SpinLock<B>>),
+        pair!(Counter, "ticket", true, "FIFO ticket lock", loom: Holds, threads: Holds,
+              |B| LockedCounter<B, TicketLock<B>>),
+        pair!(Counter, "rwlock", true, "RwLock, writes exclusive", loom: Holds, threads: Holds,
+              |B| LockedCounter<B, RwLockStrategy<B>>),
+        pair!(Counter, "semaphore-1", true, "semaphore with 1 permit", loom: Holds, threads: Holds,
+              |B| LockedCounter<B, Semaphore1<B>>),
+        pair!(Counter, "atomic", true, "lock-free fetch_add", loom: Holds, threads: Holds,
+              |B| AtomicCounter<B>),
+        pair!(Counter, "none", false, "no lock: read, then write", loom: Violates(&[LostUpdate]),
+              threads: Violates(&[LostUpdate]), |B| LockedCounter<B, NoLock>),
+        pair!(Counter, "spin-relaxed", false, "spin lock, Relaxed orderings", loom: Violates(&[LostUpdate]),
+              threads: Either(TSO), |B| LockedCounter<B, RelaxedSpinLock<B>>),
+        pair!(Counter, "semaphore-2", false, "semaphore with 2 permits", loom: Violates(&[LostUpdate]),
+              threads: Violates(&[LostUpdate]), |B| LockedCounter<B, Semaphore2<B>>),
+        pair!(Counter, "split-lock", false, "lock the read, then lock the write", loom: Violates(&[LostUpdate]),
+              threads: Violates(&[LostUpdate]), |B| SplitLockCounter<B, MutexLock<B>>),
+        // The ticket office.
+        pair!(Tickets, "mutex", true, "std Mutex around the buy", loom: Holds, threads: Holds,
+              |B| LockedOffice<B, MutexLock<B>>),
+        pair!(Tickets, "spin", true, "spin lock, Acquire/Release", loom: Holds, threads: Holds,
+              |B| LockedOffice<B, SpinLock<B>>),
+        pair!(Tickets, "ticket", true, "FIFO ticket lock", loom: Holds, threads: Holds,
+              |B| LockedOffice<B, TicketLock<B>>),
+        pair!(Tickets, "rwlock", true, "search under read, buy under write", loom: Holds, threads: Holds,
+              |B| LockedOffice<B, RwLockStrategy<B>>),
+        pair!(Tickets, "semaphore-1", true, "semaphore with 1 permit", loom: Holds, threads: Holds,
+              |B| LockedOffice<B, Semaphore1<B>>),
+        pair!(Tickets, "atomic", true, "lock-free compare-exchange on the count", loom: Holds, threads: Holds,
+              |B| AtomicOffice<B>),
+        pair!(Tickets, "none", false, "no lock: read, then write", loom: Violates(&[Oversold, SoldTwice]),
+              threads: Violates(&[Oversold, SoldTwice]), |B| LockedOffice<B, NoLock>),
+        pair!(Tickets, "spin-relaxed", false, "spin lock, Relaxed orderings", loom: Violates(&[Oversold, SoldTwice]),
+              threads: Either(TSO), |B| LockedOffice<B, RelaxedSpinLock<B>>),
+        pair!(Tickets, "semaphore-2", false, "semaphore with 2 permits", loom: Violates(&[Oversold, SoldTwice]),
+              threads: Violates(&[Oversold, SoldTwice]), |B| LockedOffice<B, Semaphore2<B>>),
+        pair!(Tickets, "check-then-act", false, "decide outside the lock, sell inside", loom: Violates(&[Oversold]),
+              threads: Violates(&[Oversold]), |B| CheckThenActOffice<B, MutexLock<B>>),
+        // The bounded queue.
+        pair!(Queue, "condvar", true, "Mutex + not_full/not_empty, while loops", loom: Holds, threads: Holds,
+              |B| CondvarQueue<B, Msg, WhileLoop>),
+        pair!(Queue, "condvar-if", false, "waits with if, not while", loom: Violates(&[PopFromEmpty, CapacityExceeded]),
+              threads: Violates(&[PopFromEmpty, CapacityExceeded]), |B| CondvarQueue<B, Msg, IfNotWhile>),
+        pair!(Queue, "one-condvar", false, "one condvar, notify_one", loom: Violates(&[Deadlock]),
+              threads: Violates(&[Deadlock]), |B| CondvarQueue<B, Msg, OneCondvar>),
+        pair!(Queue, "unlocked-capacity", false, "checks room, unlocks, then pushes", loom: Violates(&[CapacityExceeded]),
+              threads: Violates(&[CapacityExceeded]), |B| CondvarQueue<B, Msg, CheckOutsideLock>),
+    ]
+}
+
+/// The pair for `model` and `strategy`, if there is one.
+pub fn find(model: ModelKind, strategy: &str) -> Option<Pair> {
+    all()
+        .into_iter()
+        .find(|p| p.model == model && p.strategy == strategy)
+}
