@@ -1,0 +1,87 @@
+//! The `racelab` command: the matrix's verdicts, its JSON, its exit codes,
+//! and clear errors (no panic, no backtrace) on bad input.
+
+use std::process::{Command, Output};
+
+fn racelab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_racelab"))
+        .args(args)
+        .output()
+        .expect("run the racelab binary")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn matrix_catches_every_broken_counter_strategy_and_exits_zero() {
+    let out = racelab(&["matrix", "--model", "counter", "--tier", "loom"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{stdout}{}",
+        out.status,
+        text(&out.stderr)
+    );
+    for strategy in ["none", "spin-relaxed", "semaphore-2", "split-lock"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(strategy))
+            .expect("a row");
+        assert!(
+            row.contains("lost update  ") || row.contains("lost update "),
+            "{row}"
+        );
+    }
+    assert!(stdout.contains("0 mismatched"), "{stdout}");
+}
+
+#[test]
+fn matrix_json_has_one_matching_row_per_pair() {
+    let out = racelab(&["matrix", "--model", "tickets", "--tier", "loom", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let rows = report["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 10);
+    assert!(rows.iter().all(|r| r["ok"] == true), "{report:#}");
+    let none = rows
+        .iter()
+        .find(|r| r["strategy"] == "none")
+        .expect("the none row");
+    assert_eq!(none["violations"][0]["kind"], "oversold");
+    assert_eq!(report["mismatches"], 0);
+}
+
+#[test]
+fn unknown_model_is_a_clear_error() {
+    let out = racelab(&["matrix", "--model", "stack"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("unknown model `stack`"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn unknown_strategy_lists_the_known_ones() {
+    let out = racelab(&["matrix", "--strategy", "hope"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no pair matches") && stderr.contains("counter/mutex"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn list_names_every_strategy_with_its_verdicts() {
+    let out = racelab(&["list"]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), racelab::strategy::all().len());
+    assert!(
+        stdout.contains("one-condvar") && stdout.contains("deadlock"),
+        "{stdout}"
+    );
+}

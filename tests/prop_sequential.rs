@@ -1,0 +1,199 @@
+//! Property: every implementation, broken ones included, meets its model's
+//! sequential specification when one thread drives it. The broken ones are
+//! wrong only under concurrency, which is the point of the other tiers.
+//!
+//! The queue is compared step by step with a reference model kept apart
+//! from the system under test (as proptest-state-machine does).
+
+mod common;
+
+use common::seeded_runner;
+use proptest::prelude::*;
+use racelab::lock::*;
+use racelab::model::counter::{AtomicCounter, CounterImpl, LockedCounter, SplitLockCounter};
+use racelab::model::queue::{
+    BoundedQueue, CheckOutsideLock, CondvarQueue, GetError, IfNotWhile, OneCondvar, QueueImpl,
+    TryPutError, WhileLoop,
+};
+use racelab::model::tickets::{
+    AtomicOffice, CheckThenActOffice, LockedOffice, OfficeImpl, SoldOut, Ticket,
+};
+use racelab::probe::Probe;
+use racelab::sync::Std;
+use std::collections::VecDeque;
+
+fn counter_meets_spec<C: CounterImpl<Std>>(ops: &[bool]) -> Result<(), TestCaseError> {
+    let counter = C::new(Probe::none());
+    let mut expected = 0i64;
+    for &up in ops {
+        if up {
+            counter.increment();
+            expected += 1;
+        } else {
+            counter.decrement();
+            expected -= 1;
+        }
+        prop_assert_eq!(counter.get(), expected);
+    }
+    Ok(())
+}
+
+fn office_meets_spec<O: OfficeImpl<Std>>(
+    capacity: usize,
+    buyers: &[usize],
+) -> Result<(), TestCaseError> {
+    let office = O::new(capacity, Probe::none());
+    let mut ledger = vec![None; capacity];
+    for (sold, &buyer) in buyers.iter().enumerate() {
+        let expected = if sold < capacity {
+            Ok(Ticket { seat: sold, buyer })
+        } else {
+            Err(SoldOut)
+        };
+        prop_assert_eq!(office.buy(buyer), expected);
+        if sold < capacity {
+            ledger[sold] = Some(buyer);
+        }
+        prop_assert_eq!(office.search(), capacity.saturating_sub(sold + 1) as i64);
+    }
+    prop_assert_eq!(office.ledger(), ledger);
+    Ok(())
+}
+
+macro_rules! for_every_lock {
+    ($check:ident, $wrap:ident, $($arg:expr),*) => {{
+        $check::<$wrap<Std, MutexLock<Std>>>($($arg),*)?;
+        $check::<$wrap<Std, SpinLock<Std>>>($($arg),*)?;
+        $check::<$wrap<Std, TicketLock<Std>>>($($arg),*)?;
+        $check::<$wrap<Std, RwLockStrategy<Std>>>($($arg),*)?;
+        $check::<$wrap<Std, Semaphore1<Std>>>($($arg),*)?;
+        $check::<$wrap<Std, NoLock>>($($arg),*)?;
+        $check::<$wrap<Std, RelaxedSpinLock<Std>>>($($arg),*)?;
+        $check::<$wrap<Std, Semaphore2<Std>>>($($arg),*)?;
+    }};
+}
+
+#[test]
+fn every_counter_meets_the_sequential_spec() {
+    seeded_runner(256)
+        .run(&prop::collection::vec(any::<bool>(), 0..64), |ops| {
+            for_every_lock!(counter_meets_spec, LockedCounter, &ops);
+            counter_meets_spec::<SplitLockCounter<Std, MutexLock<Std>>>(&ops)?;
+            counter_meets_spec::<AtomicCounter<Std>>(&ops)
+        })
+        .unwrap();
+}
+
+#[test]
+fn every_office_meets_the_sequential_spec() {
+    seeded_runner(256)
+        .run(
+            &(0usize..8, prop::collection::vec(0usize..5, 0..12)),
+            |(capacity, buyers)| {
+                for_every_lock!(office_meets_spec, LockedOffice, capacity, &buyers);
+                office_meets_spec::<CheckThenActOffice<Std, MutexLock<Std>>>(capacity, &buyers)?;
+                office_meets_spec::<AtomicOffice<Std>>(capacity, &buyers)
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn every_queue_matches_the_reference_model() {
+    seeded_runner(256)
+        .run(
+            &(1usize..4, prop::collection::vec(op(), 0..40)),
+            |(capacity, ops)| {
+                matches_reference::<CondvarQueue<Std, u32, WhileLoop>>(capacity, &ops)?;
+                matches_reference::<CondvarQueue<Std, u32, IfNotWhile>>(capacity, &ops)?;
+                matches_reference::<CondvarQueue<Std, u32, OneCondvar>>(capacity, &ops)?;
+                matches_reference::<CondvarQueue<Std, u32, CheckOutsideLock>>(capacity, &ops)
+            },
+        )
+        .unwrap();
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    TryPut(u32),
+    TryGet,
+    Close,
+    TaskDone,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => any::<u32>().prop_map(Op::TryPut),
+        4 => Just(Op::TryGet),
+        1 => Just(Op::Close),
+        2 => Just(Op::TaskDone),
+    ]
+}
+
+/// The sequential specification of the queue, in a dozen lines.
+#[derive(Default)]
+struct Reference {
+    items: VecDeque<u32>,
+    closed: bool,
+    unfinished: usize,
+    in_progress: usize,
+}
+
+impl Reference {
+    fn apply(&mut self, op: Op, capacity: usize) -> String {
+        match op {
+            Op::TryPut(v) if self.closed => format!("{:?}", Err::<(), _>(TryPutError::Closed(v))),
+            Op::TryPut(v) if self.items.len() >= capacity => {
+                format!("{:?}", Err::<(), _>(TryPutError::Full(v)))
+            }
+            Op::TryPut(v) => {
+                self.items.push_back(v);
+                self.unfinished += 1;
+                format!("{:?}", Ok::<(), TryPutError<u32>>(()))
+            }
+            Op::TryGet => match self.items.pop_front() {
+                Some(v) => {
+                    self.in_progress += 1;
+                    format!("{:?}", Ok::<u32, GetError>(v))
+                }
+                None if self.closed => format!("{:?}", Err::<u32, _>(GetError::Closed)),
+                None => format!("{:?}", Err::<u32, _>(GetError::Empty)),
+            },
+            Op::Close => {
+                self.closed = true;
+                "()".to_string()
+            }
+            Op::TaskDone if self.in_progress == 0 => "Err(TaskDoneTooOften)".to_string(),
+            Op::TaskDone => {
+                self.in_progress -= 1;
+                self.unfinished -= 1;
+                "Ok(())".to_string()
+            }
+        }
+    }
+}
+
+fn matches_reference<Q: QueueImpl<Std, u32>>(
+    capacity: usize,
+    ops: &[Op],
+) -> Result<(), TestCaseError> {
+    let queue = Q::new(capacity, Probe::none());
+    let mut reference = Reference::default();
+    for (step, &op) in ops.iter().enumerate() {
+        let real = match op {
+            Op::TryPut(v) => format!("{:?}", queue.try_put(v)),
+            Op::TryGet => format!("{:?}", queue.try_get()),
+            Op::Close => format!("{:?}", queue.close()),
+            Op::TaskDone => format!("{:?}", queue.task_done()),
+        };
+        let expected = reference.apply(op, capacity);
+        prop_assert_eq!(&real, &expected, "step {} ({:?})", step, op);
+        prop_assert_eq!(queue.len(), reference.items.len());
+        prop_assert_eq!(queue.is_closed(), reference.closed);
+        prop_assert_eq!(
+            queue.join_timeout(std::time::Duration::ZERO),
+            reference.unfinished == 0
+        );
+    }
+    Ok(())
+}
