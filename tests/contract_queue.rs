@@ -7,8 +7,8 @@
 //! not from a sleep, and every wait on a thread is bounded.
 
 use racelab::model::queue::{
-    BoundedQueue, CheckOutsideLock, Closed, CondvarQueue, GetError, IfNotWhile, OneCondvar,
-    PutTimeoutError, QueueImpl, TaskDoneTooOften, TryPutError, WhileLoop,
+    CheckOutsideLock, Closed, CondvarQueue, GetError, IfNotWhile, OneCondvar, PutTimeoutError,
+    QueueImpl, TaskDoneTooOften, TryPutError, WhileLoop,
 };
 use racelab::probe::Probe;
 use racelab::sync::{Backend, Std};

@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use racelab::lock::*;
 use racelab::model::counter::{AtomicCounter, CounterImpl, LockedCounter, SplitLockCounter};
 use racelab::model::queue::{
-    BoundedQueue, CheckOutsideLock, CondvarQueue, GetError, IfNotWhile, OneCondvar, QueueImpl,
-    TryPutError, WhileLoop,
+    CheckOutsideLock, CondvarQueue, GetError, IfNotWhile, OneCondvar, QueueImpl, TryPutError,
+    WhileLoop,
 };
 use racelab::model::tickets::{
     AtomicOffice, CheckThenActOffice, LockedOffice, OfficeImpl, SoldOut, Ticket,

@@ -4,8 +4,9 @@ use clap::Args as ClapArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 use racelab::model::ModelKind;
 use racelab::strategy::{self, Expect, Pair, Scale};
-use racelab::tier::{Outcome, Tier};
+use racelab::tier::{Outcome, Tier, Work};
 use serde::Serialize;
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -55,6 +56,15 @@ impl Row {
             None if self.outcome.complete => "holds".to_string(),
             None => "incomplete".to_string(),
             Some(v) => v.kind.to_string(),
+        }
+    }
+
+    fn work(&self) -> String {
+        match self.outcome.work {
+            Work::Operations { rounds, .. } if !self.outcome.violations.is_empty() => {
+                format!("caught in round {rounds}")
+            }
+            work => work.to_string(),
         }
     }
 
@@ -137,37 +147,8 @@ pub fn run(args: &Args) -> ExitCode {
     let _ = std::panic::take_hook();
 
     let failures = rows.iter().filter(|r| !r.ok).count();
-    if args.json {
-        let report = serde_json::json!({ "rows": rows, "mismatches": failures });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("rows serialize")
-        );
-    } else {
-        print_table(&rows);
-        let caught = rows
-            .iter()
-            .filter(|r| !r.outcome.violations.is_empty() && r.ok)
-            .count();
-        println!();
-        println!(
-            "{} cells: {} as expected ({} broken runs caught), {failures} mismatched.",
-            rows.len(),
-            rows.len() - failures,
-            caught
-        );
-        for row in rows.iter().filter(|r| !r.ok) {
-            println!(
-                "MISMATCH {}/{} on {}: expected {}, observed {}. Replay: {}",
-                row.model,
-                row.strategy,
-                row.tier,
-                row.expected.describe(),
-                row.observed(),
-                row.replay
-            );
-        }
-    }
+    // A reader that goes away early (`| head`) is not an error worth a panic.
+    let _ = report(&rows, failures, args.json, &mut std::io::stdout().lock());
     if failures == 0 {
         ExitCode::SUCCESS
     } else {
@@ -175,7 +156,44 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
-fn print_table(rows: &[Row]) {
+fn report(rows: &[Row], failures: usize, json: bool, out: &mut impl Write) -> std::io::Result<()> {
+    if json {
+        let report = serde_json::json!({ "rows": rows, "mismatches": failures });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report).expect("rows serialize")
+        )?;
+        return out.flush();
+    }
+    print_table(rows, out)?;
+    let caught = rows
+        .iter()
+        .filter(|r| !r.outcome.violations.is_empty() && r.ok)
+        .count();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} cells: {} as expected ({caught} broken runs caught), {failures} mismatched.",
+        rows.len(),
+        rows.len() - failures
+    )?;
+    for row in rows.iter().filter(|r| !r.ok) {
+        writeln!(
+            out,
+            "MISMATCH {}/{} on {}: expected {}, observed {}. Replay: {}",
+            row.model,
+            row.strategy,
+            row.tier,
+            row.expected.describe(),
+            row.observed(),
+            row.replay
+        )?;
+    }
+    out.flush()
+}
+
+fn print_table(rows: &[Row], out: &mut impl Write) -> std::io::Result<()> {
     let header = [
         "model", "strategy", "tier", "expected", "observed", "work", "time", "evidence",
     ];
@@ -192,7 +210,7 @@ fn print_table(rows: &[Row]) {
                     r.observed(),
                     if r.ok { "" } else { "  <-- MISMATCH" }
                 ),
-                r.outcome.work.to_string(),
+                r.work(),
                 format!("{:.2}s", r.outcome.elapsed.as_secs_f64()),
                 r.evidence(),
             ]
@@ -204,27 +222,30 @@ fn print_table(rows: &[Row]) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |row: &[String]| {
-        let mut out = String::new();
+    let mut line = |row: &[String]| {
+        let mut text = String::new();
         for (i, c) in row.iter().enumerate() {
             if i + 1 == row.len() {
-                out.push_str(c);
+                text.push_str(c);
             } else {
-                out.push_str(&format!("{c:<width$}  ", width = widths[i]));
+                text.push_str(&format!("{c:<width$}  ", width = widths[i]));
             }
         }
-        println!("{}", out.trim_end());
+        writeln!(out, "{}", text.trim_end())
     };
-    line(&header.map(String::from));
-    line(&widths.map(|w| "-".repeat(w)));
+    line(&header.map(String::from))?;
+    line(&widths.map(|w| "-".repeat(w)))?;
     for row in &cells {
-        line(row);
+        line(row)?;
     }
+    Ok(())
 }
 
 pub fn list() -> ExitCode {
+    let mut out = std::io::stdout().lock();
     for pair in strategy::all() {
-        println!(
+        let written = writeln!(
+            out,
             "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} {}",
             pair.model,
             pair.strategy,
@@ -233,6 +254,9 @@ pub fn list() -> ExitCode {
             pair.threads.describe(),
             pair.summary
         );
+        if written.is_err() {
+            break; // the reader went away
+        }
     }
     ExitCode::SUCCESS
 }
