@@ -85,3 +85,59 @@ fn list_names_every_strategy_with_its_verdicts() {
         "{stdout}"
     );
 }
+
+#[test]
+fn counter_without_a_lock_reproduces_the_lessons_lost_updates() {
+    let out = racelab(&["counter", "--strategy", "none", "--ops", "200000"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("verdict: lost update: final"), "{stdout}");
+}
+
+#[test]
+fn counter_with_a_mutex_ends_at_zero() {
+    let out = racelab(&["counter", "--strategy", "mutex", "--ops", "200000"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("expected result 0") && stdout.contains("verdict: holds"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn queue_consumers_never_told_to_stop_are_reported_hanging() {
+    let out = racelab(&["queue", "--ending", "never"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("verdict: deadlock: the consumers were never told to stop"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("C1 waits on not_empty"), "{stdout}");
+}
+
+#[test]
+fn queue_with_one_sentinel_per_consumer_finishes() {
+    for ending in ["sentinels", "close"] {
+        let out = racelab(&["queue", "--ending", ending]);
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("verdict: holds"), "{ending}: {stdout}");
+    }
+}
+
+#[test]
+fn bad_demo_input_is_a_clear_error() {
+    for args in [
+        &["queue", "--capacity", "0"][..],
+        &["counter", "--strategy", "nope"],
+        &["counter", "--ops", "-3"],
+    ] {
+        let out = racelab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            !stderr.is_empty() && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

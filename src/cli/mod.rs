@@ -1,5 +1,6 @@
 //! The `racelab` command line.
 
+mod demo;
 mod matrix;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,11 @@ enum Command {
     Matrix(matrix::Args),
     /// List the models and strategies with their expected verdicts.
     List,
+    /// The lessons' racy counter on real threads: one thread adds, one
+    /// subtracts; the result must be 0.
+    Counter(demo::CounterArgs),
+    /// The lessons' producers and consumers on real threads.
+    Queue(demo::QueueArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -29,5 +35,7 @@ pub fn main() -> ExitCode {
         None => matrix::run(&matrix::Args::default()),
         Some(Command::Matrix(args)) => matrix::run(&args),
         Some(Command::List) => matrix::list(),
+        Some(Command::Counter(args)) => demo::counter(&args),
+        Some(Command::Queue(args)) => demo::queue(&args),
     }
 }
