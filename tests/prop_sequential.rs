@@ -2,8 +2,8 @@
 //! sequential specification when one thread drives it. The broken ones are
 //! wrong only under concurrency, which is the point of the other tiers.
 //!
-//! The queue is compared step by step with a reference model kept apart
-//! from the system under test (as proptest-state-machine does).
+//! The queue is compared step by step with the reference model in
+//! `racelab::model::reference`, kept apart from the system under test.
 
 mod common;
 
@@ -12,15 +12,14 @@ use proptest::prelude::*;
 use racelab::lock::*;
 use racelab::model::counter::{AtomicCounter, CounterImpl, LockedCounter, SplitLockCounter};
 use racelab::model::queue::{
-    CheckOutsideLock, CondvarQueue, GetError, IfNotWhile, OneCondvar, QueueImpl, TryPutError,
-    WhileLoop,
+    CheckOutsideLock, CondvarQueue, IfNotWhile, OneCondvar, QueueImpl, WhileLoop,
 };
+use racelab::model::reference::{QueueOp, first_disagreement};
 use racelab::model::tickets::{
     AtomicOffice, CheckThenActOffice, LockedOffice, OfficeImpl, SoldOut, Ticket,
 };
 use racelab::probe::Probe;
 use racelab::sync::Std;
-use std::collections::VecDeque;
 
 fn counter_meets_spec<C: CounterImpl<Std>>(ops: &[bool]) -> Result<(), TestCaseError> {
     let counter = C::new(Probe::none());
@@ -113,87 +112,25 @@ fn every_queue_matches_the_reference_model() {
         .unwrap();
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Op {
-    TryPut(u32),
-    TryGet,
-    Close,
-    TaskDone,
-}
-
-fn op() -> impl Strategy<Value = Op> {
+fn op() -> impl Strategy<Value = QueueOp> {
     prop_oneof![
-        4 => any::<u32>().prop_map(Op::TryPut),
-        4 => Just(Op::TryGet),
-        1 => Just(Op::Close),
-        2 => Just(Op::TaskDone),
+        4 => any::<u32>().prop_map(QueueOp::TryPut),
+        4 => Just(QueueOp::TryGet),
+        1 => Just(QueueOp::Close),
+        2 => Just(QueueOp::TaskDone),
     ]
-}
-
-/// The sequential specification of the queue, in a dozen lines.
-#[derive(Default)]
-struct Reference {
-    items: VecDeque<u32>,
-    closed: bool,
-    unfinished: usize,
-    in_progress: usize,
-}
-
-impl Reference {
-    fn apply(&mut self, op: Op, capacity: usize) -> String {
-        match op {
-            Op::TryPut(v) if self.closed => format!("{:?}", Err::<(), _>(TryPutError::Closed(v))),
-            Op::TryPut(v) if self.items.len() >= capacity => {
-                format!("{:?}", Err::<(), _>(TryPutError::Full(v)))
-            }
-            Op::TryPut(v) => {
-                self.items.push_back(v);
-                self.unfinished += 1;
-                format!("{:?}", Ok::<(), TryPutError<u32>>(()))
-            }
-            Op::TryGet => match self.items.pop_front() {
-                Some(v) => {
-                    self.in_progress += 1;
-                    format!("{:?}", Ok::<u32, GetError>(v))
-                }
-                None if self.closed => format!("{:?}", Err::<u32, _>(GetError::Closed)),
-                None => format!("{:?}", Err::<u32, _>(GetError::Empty)),
-            },
-            Op::Close => {
-                self.closed = true;
-                "()".to_string()
-            }
-            Op::TaskDone if self.in_progress == 0 => "Err(TaskDoneTooOften)".to_string(),
-            Op::TaskDone => {
-                self.in_progress -= 1;
-                self.unfinished -= 1;
-                "Ok(())".to_string()
-            }
-        }
-    }
 }
 
 fn matches_reference<Q: QueueImpl<Std, u32>>(
     capacity: usize,
-    ops: &[Op],
+    ops: &[QueueOp],
 ) -> Result<(), TestCaseError> {
     let queue = Q::new(capacity, Probe::none());
-    let mut reference = Reference::default();
-    for (step, &op) in ops.iter().enumerate() {
-        let real = match op {
-            Op::TryPut(v) => format!("{:?}", queue.try_put(v)),
-            Op::TryGet => format!("{:?}", queue.try_get()),
-            Op::Close => format!("{:?}", queue.close()),
-            Op::TaskDone => format!("{:?}", queue.task_done()),
-        };
-        let expected = reference.apply(op, capacity);
-        prop_assert_eq!(&real, &expected, "step {} ({:?})", step, op);
-        prop_assert_eq!(queue.len(), reference.items.len());
-        prop_assert_eq!(queue.is_closed(), reference.closed);
-        prop_assert_eq!(
-            queue.join_timeout(std::time::Duration::ZERO),
-            reference.unfinished == 0
-        );
+    match first_disagreement(&queue, ops) {
+        None => Ok(()),
+        Some(diff) => Err(TestCaseError::fail(format!(
+            "{}: {diff}",
+            std::any::type_name::<Q>()
+        ))),
     }
-    Ok(())
 }
