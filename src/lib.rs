@@ -54,6 +54,7 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 
 pub mod check;
+pub mod explain;
 pub mod lock;
 pub mod model;
 pub mod probe;

@@ -1,5 +1,6 @@
 //! The `racelab` command line.
 
+mod explain;
 mod matrix;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,9 @@ enum Command {
     Matrix(matrix::Args),
     /// List the models and strategies with their expected verdicts.
     List,
+    /// Show the smallest interleaving that breaks a strategy (loom, fewest
+    /// preemptions first), or prove none exists within the bound.
+    Explain(explain::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -29,5 +33,6 @@ pub fn main() -> ExitCode {
         None => matrix::run(&matrix::Args::default()),
         Some(Command::Matrix(args)) => matrix::run(&args),
         Some(Command::List) => matrix::list(),
+        Some(Command::Explain(args)) => explain::run(&args),
     }
 }

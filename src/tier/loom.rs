@@ -25,6 +25,10 @@ pub struct LoomConfig {
     pub max_duration: Duration,
     /// Record every step (for traces); off in the matrix.
     pub record_steps: bool,
+    /// Count a failing execution only if its recorded steps show no stale
+    /// read (needs `record_steps`). Explain's first pass: a lesson about
+    /// interleaving should not hinge on a Relaxed load returning an old value.
+    pub sequential_only: bool,
 }
 
 impl LoomConfig {
@@ -33,6 +37,7 @@ impl LoomConfig {
             preemption_bound: bound,
             max_duration: Duration::from_secs(120),
             record_steps: false,
+            sequential_only: false,
         }
     }
 }
@@ -118,6 +123,7 @@ where
     // Loom checks its caps only every `checkpoint_interval` executions.
     builder.checkpoint_interval = 1;
 
+    let sequential_only = config.sequential_only;
     let started = Instant::now();
     let result = {
         let (probe, executions, found) =
@@ -127,6 +133,9 @@ where
                 executions.fetch_add(1, SeqCst);
                 probe.reset();
                 if let Err(violations) = body(probe.clone()) {
+                    if sequential_only && probe.snapshot().stale_read().is_some() {
+                        return;
+                    }
                     let first = violations[0].to_string();
                     *found.lock().unwrap_or_else(PoisonError::into_inner) = Some(violations);
                     panic!("racelab: {first}");
