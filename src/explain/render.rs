@@ -35,7 +35,7 @@ pub fn text(e: &Explanation) -> String {
                 let _ = writeln!(out, "violated: {v}");
             }
             if let Some(lesson) = &e.lesson {
-                let _ = writeln!(out, "lesson:   {lesson}");
+                out.push_str(&wrap("lesson:   ", lesson, 78));
             }
             let _ = writeln!(out, "replay:   {}", e.replay);
         }
@@ -132,5 +132,27 @@ pub fn table(e: &Explanation) -> String {
             .collect();
         line(&mut out, &(i + 1).to_string(), &cells);
     }
+    out
+}
+
+/// `text` after `head`, wrapped at `width` columns, continuation lines
+/// indented under the first word.
+fn wrap(head: &str, text: &str, width: usize) -> String {
+    let indent = " ".repeat(head.len());
+    let mut out = String::new();
+    let mut line = head.to_string();
+    for word in text.split_whitespace() {
+        if line.len() > indent.len() && line.len() + 1 + word.len() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = indent.clone();
+        }
+        if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
     out
 }
