@@ -4,7 +4,7 @@ use clap::Args as ClapArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 use racelab::model::ModelKind;
 use racelab::strategy::{self, Expect, Pair, Scale};
-use racelab::tier::{Outcome, Tier};
+use racelab::tier::{Outcome, Tier, Work};
 use serde::Serialize;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -17,9 +17,13 @@ pub struct Args {
     /// Only this strategy (see `racelab list`).
     #[arg(long)]
     strategy: Option<String>,
-    /// Only this tier (loom, threads).
+    /// Only this tier (loom, threads, shuttle).
     #[arg(long, value_parser = parse_tier)]
     tier: Option<Tier>,
+    /// Seed of the shuttle searches (default: a fixed one). A shuttle row
+    /// prints the seed that replays it.
+    #[arg(long)]
+    seed: Option<u64>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -31,7 +35,7 @@ fn parse_model(s: &str) -> Result<ModelKind, String> {
 }
 
 fn parse_tier(s: &str) -> Result<Tier, String> {
-    Tier::parse(s).ok_or_else(|| format!("unknown tier `{s}` (expected loom or threads)"))
+    Tier::parse(s).ok_or_else(|| format!("unknown tier `{s}` (expected loom, threads or shuttle)"))
 }
 
 /// One line of the table.
@@ -106,6 +110,9 @@ pub fn run(args: &Args) -> ExitCode {
     };
     // Broken strategies panic on purpose (loom reports through panics, a
     // broken queue pops from empty); the message is kept as evidence.
+    // Shuttle installs a printing hook on its first run: install it now so
+    // that ours replaces it.
+    racelab::tier::shuttle::init_panic_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let bar = ProgressBar::new(cells.len() as u64);
     bar.set_style(
@@ -113,12 +120,16 @@ pub fn run(args: &Args) -> ExitCode {
             .expect("a valid progress template"),
     );
     bar.enable_steady_tick(Duration::from_millis(120));
-    let scale = Scale::STANDARD;
+    let mut scale = Scale::STANDARD;
+    if let Some(seed) = args.seed {
+        scale.shuttle.seed = seed;
+    }
     let mut rows = Vec::with_capacity(cells.len());
     for (pair, tier) in cells {
         bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
         let outcome = pair.run(tier, &scale);
         let expected = pair.expect(tier);
+        let replay = replay(&pair, tier, &outcome.work);
         rows.push(Row {
             model: pair.model,
             strategy: pair.strategy,
@@ -126,10 +137,7 @@ pub fn run(args: &Args) -> ExitCode {
             ok: expected.accepts(&outcome),
             expected,
             outcome,
-            replay: format!(
-                "racelab matrix --model {} --strategy {} --tier {tier}",
-                pair.model, pair.strategy
-            ),
+            replay,
         });
         bar.inc(1);
     }
@@ -156,6 +164,12 @@ pub fn run(args: &Args) -> ExitCode {
             rows.len() - failures,
             caught
         );
+        if caught > 0 {
+            println!(
+                "Replay a cell: racelab matrix --model M --strategy S --tier T (shuttle: --seed, from the work column).\n\
+                 See how a broken pair fails, step by step: racelab explain M S."
+            );
+        }
         for row in rows.iter().filter(|r| !r.ok) {
             println!(
                 "MISMATCH {}/{} on {}: expected {}, observed {}. Replay: {}",
@@ -172,6 +186,19 @@ pub fn run(args: &Args) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// The command that runs one cell again. Loom's search and a shuttle search
+/// from a given seed are deterministic: the replay finds the same failure.
+fn replay(pair: &Pair, tier: Tier, work: &Work) -> String {
+    let cell = format!(
+        "racelab matrix --model {} --strategy {} --tier {tier}",
+        pair.model, pair.strategy
+    );
+    match work {
+        Work::Schedules { seed, .. } => format!("{cell} --seed {seed}"),
+        _ => cell,
     }
 }
 
@@ -225,12 +252,13 @@ fn print_table(rows: &[Row]) {
 pub fn list() -> ExitCode {
     for pair in strategy::all() {
         println!(
-            "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} {}",
+            "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} shuttle: {:<28} {}",
             pair.model,
             pair.strategy,
             if pair.correct { "correct" } else { "broken" },
             pair.loom.describe(),
             pair.threads.describe(),
+            pair.shuttle.describe(),
             pair.summary
         );
     }

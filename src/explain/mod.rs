@@ -183,7 +183,7 @@ pub fn explain(pair: &Pair, max_bound: usize) -> Explanation {
     let outcome = &found.outcome;
     let (executions, bound) = match outcome.work {
         Work::Executions { count, bound } => (count, bound.unwrap_or(max_bound)),
-        Work::Operations { .. } => (0, max_bound),
+        _ => (0, max_bound),
     };
     let label = labeler(&plan);
     let violated = !outcome.violations.is_empty();

@@ -82,10 +82,10 @@ where
                 let executions = match (&total, found.outcome.work) {
                     (Some(t), Work::Executions { count, .. }) => match t.outcome.work {
                         Work::Executions { count: before, .. } => before + count,
-                        Work::Operations { .. } => count,
+                        _ => count,
                     },
                     (None, Work::Executions { count, .. }) => count,
-                    (_, Work::Operations { .. }) => 0,
+                    _ => 0,
                 };
                 let elapsed = total.as_ref().map_or(Duration::ZERO, |t| t.outcome.elapsed)
                     + found.outcome.elapsed;
