@@ -160,10 +160,11 @@ pub fn explain(pair: &Pair, max_bound: usize) -> Explanation {
         pair.explore(&plan, &config)
     };
     // First a failure that interleaving alone explains; only if there is
-    // none, one that needs a Relaxed load to return an old value.
+    // none, but the first pass set some aside, the first one that needs a
+    // Relaxed load to return an old value.
     let mut found = search(true);
     let mut weak_memory = false;
-    if found.outcome.violations.is_empty() && found.outcome.complete {
+    if found.outcome.violations.is_empty() && found.outcome.complete && found.set_aside > 0 {
         let before = found.outcome.clone();
         let weak = search(false);
         if !weak.outcome.violations.is_empty() {

@@ -48,6 +48,9 @@ pub struct Explored {
     /// What the probe knew at the end of the last execution (the failing
     /// one, if any).
     pub last: ProbeState,
+    /// Failing executions that `sequential_only` set aside (they needed a
+    /// stale read), over every pass.
+    pub set_aside: u64,
 }
 
 /// Explores `body` (one execution of the model: spawn, run, check) under
@@ -89,6 +92,7 @@ where
                 };
                 let elapsed = total.as_ref().map_or(Duration::ZERO, |t| t.outcome.elapsed)
                     + found.outcome.elapsed;
+                let set_aside = total.as_ref().map_or(0, |t| t.set_aside) + found.set_aside;
                 let failed = !found.outcome.violations.is_empty() || !found.outcome.complete;
                 let mut found = found;
                 found.outcome.work = Work::Executions {
@@ -96,6 +100,7 @@ where
                     bound,
                 };
                 found.outcome.elapsed = elapsed;
+                found.set_aside = set_aside;
                 total = Some(found);
                 if failed {
                     break;
@@ -116,6 +121,7 @@ where
     let probe = Probe::new(None, config.record_steps, Loom::worker);
     let executions = Arc::new(AtomicU64::new(0));
     let found: Arc<Mutex<Option<Vec<Violation>>>> = Arc::default();
+    let set_aside = Arc::new(AtomicU64::new(0));
 
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = config.preemption_bound;
@@ -126,14 +132,19 @@ where
     let sequential_only = config.sequential_only;
     let started = Instant::now();
     let result = {
-        let (probe, executions, found) =
-            (probe.clone(), Arc::clone(&executions), Arc::clone(&found));
+        let (probe, executions, found, set_aside) = (
+            probe.clone(),
+            Arc::clone(&executions),
+            Arc::clone(&found),
+            Arc::clone(&set_aside),
+        );
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             builder.check(move || {
                 executions.fetch_add(1, SeqCst);
                 probe.reset();
                 if let Err(violations) = body(probe.clone()) {
                     if sequential_only && probe.snapshot().stale_read().is_some() {
+                        set_aside.fetch_add(1, SeqCst);
                         return;
                     }
                     let first = violations[0].to_string();
@@ -168,5 +179,6 @@ where
             complete,
         },
         last,
+        set_aside: set_aside.load(SeqCst),
     }
 }
