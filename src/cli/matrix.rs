@@ -127,7 +127,9 @@ pub fn run(args: &Args) -> ExitCode {
     let mut rows = Vec::with_capacity(cells.len());
     for (pair, tier) in cells {
         bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
+        let quiet = (tier == Tier::Shuttle).then(super::quiet::QuietStderr::new);
         let outcome = pair.run(tier, &scale);
+        drop(quiet);
         let expected = pair.expect(tier);
         let replay = replay(&pair, tier, &outcome.work);
         rows.push(Row {

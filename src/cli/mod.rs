@@ -2,6 +2,7 @@
 
 mod explain;
 mod matrix;
+mod quiet;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
