@@ -126,3 +126,99 @@ pub fn cut_after_overflow(rows: &mut Vec<Row>, capacity: usize) {
         rows.truncate(at + 1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(worker: usize, action: Action) -> Step {
+        Step { worker, action }
+    }
+
+    fn label(i: usize) -> String {
+        format!("W{i}")
+    }
+
+    fn texts(steps: Vec<Step>) -> Vec<String> {
+        let state = ProbeState {
+            steps,
+            ..ProbeState::default()
+        };
+        rows(&state, &label).into_iter().map(|r| r.text).collect()
+    }
+
+    #[test]
+    fn a_call_and_its_return_fold_only_when_nothing_ran_between() {
+        let call = |w| {
+            step(
+                w,
+                Action::Call {
+                    op: "get".to_string(),
+                },
+            )
+        };
+        let ret = |w| {
+            step(
+                w,
+                Action::Return {
+                    op: "get".to_string(),
+                    result: "1".to_string(),
+                },
+            )
+        };
+        assert_eq!(texts(vec![call(1), ret(1)]), ["get() -> 1"]);
+        assert_eq!(
+            texts(vec![call(1), call(2), ret(1)]),
+            ["get()", "get()", "get() -> 1"]
+        );
+    }
+
+    #[test]
+    fn the_none_strategy_has_no_lock_rows_and_a_real_lock_keeps_them() {
+        let steps = vec![
+            step(1, Action::Acquire { lock: "none" }),
+            step(1, Action::Read { var: "x", value: 0 }),
+            step(1, Action::Release { lock: "none" }),
+            step(2, Action::Acquire { lock: "mutex" }),
+        ];
+        assert_eq!(texts(steps), ["read x = 0", "lock (mutex)"]);
+    }
+
+    #[test]
+    fn a_read_older_than_the_last_write_is_marked_stale() {
+        let steps = vec![
+            step(1, Action::Write { var: "x", value: 1 }),
+            step(2, Action::Read { var: "x", value: 0 }),
+            step(2, Action::Read { var: "x", value: 1 }),
+        ];
+        assert_eq!(
+            texts(steps),
+            [
+                "write x = 1",
+                "read x = 0 (stale: last write 1)",
+                "read x = 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn join_bookkeeping_is_dropped_unless_someone_waits_on_it() {
+        let steps = vec![
+            step(0, Action::Wait { on: JOIN }),
+            step(
+                1,
+                Action::Notify {
+                    on: JOIN,
+                    all: true,
+                },
+            ),
+        ];
+        assert!(texts(steps.clone()).is_empty());
+        let mut stuck = ProbeState {
+            steps,
+            ..ProbeState::default()
+        };
+        stuck.waiting.insert(0, JOIN);
+        assert_eq!(rows(&stuck, &label).len(), 2);
+    }
+}
