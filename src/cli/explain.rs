@@ -13,7 +13,8 @@ pub struct Args {
     model: String,
     /// The strategy (see `racelab list`).
     strategy: String,
-    /// Search preemption bounds 0, 1, ... up to this one (default: 3).
+    /// Search preemption bounds 0, 1, ... up to this one (default: 3; the
+    /// queue 2).
     #[arg(long)]
     bound: Option<usize>,
     /// Print the trace as JSON.

@@ -29,6 +29,13 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
+    // `racelab list | head` should end quietly, as Unix tools do, not panic
+    // in println! on a closed pipe (Rust ignores SIGPIPE by default).
+    // SAFETY: first thing in main, before any thread exists; SIG_DFL runs
+    // no handler code of ours.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command {
         None => matrix::run(&matrix::Args::default()),
