@@ -17,13 +17,18 @@
 //!   get on each tier.
 //! - A **tier** ([`tier`]) is where it runs: under [loom](tier::loom), every
 //!   interleaving within a preemption bound; on [real threads](tier::threads),
-//!   millions of operations with a race window held open.
+//!   millions of operations with a race window held open; under
+//!   [shuttle](tier::shuttle), random and PCT schedules of larger
+//!   configurations, replayable from a printed seed.
 //! - The **verdict**: holds, or violated with evidence ([`check::Violation`]).
 //!
-//! The same model code runs on both tiers because it imports every
+//! - An **explanation** ([`explain`]) is the smallest interleaving that
+//!   breaks a strategy, as a table with one column per thread.
+//!
+//! The same model code runs on every tier because it imports every
 //! primitive from the facade [`sync`], generic over a [`sync::Backend`]:
-//! [`sync::Std`] or [`sync::Loom`]. A plain `cargo test` runs loom; no
-//! `RUSTFLAGS`, no second build.
+//! [`sync::Std`], [`sync::Loom`] or [`sync::Shuttle`]. A plain `cargo test`
+//! runs loom and shuttle; no `RUSTFLAGS`, no second build.
 //!
 //! ## Why unlocked code is wrong
 //!
@@ -44,9 +49,15 @@
 //! assert_eq!(found.outcome.violations[0].kind, ViolationKind::LostUpdate);
 //! ```
 //!
+//! Which interleaving? [`explain`] records each step and prints it
+//! (`racelab explain counter none`): T0 reads 0, T1 reads 0, T1 writes 1,
+//! T0 writes 1, and `get()` returns 1 where 2 was due.
+//!
 //! ## Running each tier
 //!
 //! - `racelab matrix` runs every pair on every tier and prints the table.
+//! - `racelab explain <model> <strategy>` prints the failing interleaving
+//!   with the fewest preemptions, and the command that replays it.
 //! - `cargo test` runs the same checks as tests: `tests/loom_*.rs` (every
 //!   pair under loom, negative controls included), `tests/threads_*.rs`
 //!   (scale, proptest-drawn configurations), `tests/prop_*.rs`.
@@ -54,6 +65,7 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 
 pub mod check;
+pub mod explain;
 pub mod lock;
 pub mod model;
 pub mod probe;

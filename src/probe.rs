@@ -92,6 +92,25 @@ pub struct ProbeState {
 }
 
 impl ProbeState {
+    /// The index of the first recorded read that did not return the latest
+    /// recorded write to its variable. Under loom a Relaxed load may return
+    /// an older value; `None` means interleaving alone explains every value.
+    pub fn stale_read(&self) -> Option<usize> {
+        let mut last: BTreeMap<&str, i64> = BTreeMap::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            match step.action {
+                Action::Write { var, value } => {
+                    last.insert(var, value);
+                }
+                Action::Read { var, value } if last.get(var).is_some_and(|w| *w != value) => {
+                    return Some(i);
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// Number of workers asleep on `on`.
     fn sleepers(&self, on: &str) -> usize {
         self.waiting.values().filter(|w| **w == on).count()

@@ -12,8 +12,9 @@ use crate::model::queue::{
     CheckOutsideLock, CondvarQueue, IfNotWhile, OneCondvar, QueueImpl, WhileLoop,
 };
 use crate::model::tickets::{AtomicOffice, CheckThenActOffice, LockedOffice, OfficeImpl};
-use crate::sync::{Loom, Std};
+use crate::sync::{Loom, Shuttle, Std};
 use crate::tier::loom::{Explored, LoomConfig, explore};
+use crate::tier::shuttle::{self as shuttle_tier, ShuttleConfig};
 use crate::tier::threads::{self, Racers, ThreadsConfig};
 use crate::tier::{Outcome, Tier};
 use serde::Serialize;
@@ -75,6 +76,10 @@ pub struct Scale {
     pub threads_tickets: RushPlan,
     pub threads_queue: QueuePlan,
     pub threads: [ThreadsConfig; 3],
+    pub shuttle_counter: CounterPlan,
+    pub shuttle_tickets: RushPlan,
+    pub shuttle_queue: QueuePlan,
+    pub shuttle: ShuttleConfig,
 }
 
 impl Scale {
@@ -134,6 +139,29 @@ impl Scale {
                 spin: 0,
             },
         ],
+        // Shuttle: more threads and operations than loom can exhaust.
+        shuttle_counter: CounterPlan {
+            adders: 3,
+            subtractors: 2,
+            ops: 3,
+        },
+        shuttle_tickets: RushPlan {
+            buyers: 5,
+            tickets: 3,
+            per_buyer: 1,
+        },
+        shuttle_queue: QueuePlan {
+            producers: 3,
+            consumers: 3,
+            items: 3,
+            capacity: 2,
+            ending: check::queue::Ending::Close,
+        },
+        shuttle: ShuttleConfig {
+            iterations: 500,
+            pct_depth: 3,
+            seed: shuttle_tier::DEFAULT_SEED,
+        },
     };
 
     fn index(model: ModelKind) -> usize {
@@ -148,6 +176,9 @@ impl Scale {
             (ModelKind::Counter, Tier::Threads) => Plan::Counter(self.threads_counter),
             (ModelKind::Tickets, Tier::Threads) => Plan::Tickets(self.threads_tickets),
             (ModelKind::Queue, Tier::Threads) => Plan::Queue(self.threads_queue),
+            (ModelKind::Counter, Tier::Shuttle) => Plan::Counter(self.shuttle_counter),
+            (ModelKind::Tickets, Tier::Shuttle) => Plan::Tickets(self.shuttle_tickets),
+            (ModelKind::Queue, Tier::Shuttle) => Plan::Queue(self.shuttle_queue),
         }
     }
 
@@ -162,12 +193,21 @@ impl Scale {
 
 type LoomFn<P> = fn(&P, &LoomConfig) -> Explored;
 type ThreadsFn<P> = fn(&P, &ThreadsConfig) -> Outcome;
+type ShuttleFn<P> = fn(&P, &ShuttleConfig) -> Outcome;
 
 #[derive(Clone, Copy)]
 enum Runner {
-    Counter(LoomFn<CounterPlan>, ThreadsFn<CounterPlan>),
-    Tickets(LoomFn<RushPlan>, ThreadsFn<RushPlan>),
-    Queue(LoomFn<QueuePlan>, ThreadsFn<QueuePlan>),
+    Counter(
+        LoomFn<CounterPlan>,
+        ThreadsFn<CounterPlan>,
+        ShuttleFn<CounterPlan>,
+    ),
+    Tickets(LoomFn<RushPlan>, ThreadsFn<RushPlan>, ShuttleFn<RushPlan>),
+    Queue(
+        LoomFn<QueuePlan>,
+        ThreadsFn<QueuePlan>,
+        ShuttleFn<QueuePlan>,
+    ),
 }
 
 /// One row of the table: a model under a strategy.
@@ -179,6 +219,7 @@ pub struct Pair {
     pub summary: &'static str,
     pub loom: Expect,
     pub threads: Expect,
+    pub shuttle: Expect,
     #[serde(skip)]
     runner: Runner,
 }
@@ -186,11 +227,23 @@ pub struct Pair {
 /// Why real threads on this machine cannot decide the Relaxed spin lock.
 const TSO: &str = "x86-64 orders these accesses in hardware (TSO); the bug shows on ARM or after a compiler reordering, and loom proves it";
 
+/// Why shuttle cannot decide the Relaxed spin lock.
+const SEQ_CST: &str = "shuttle runs every atomic as SeqCst, so a Relaxed-ordering bug is invisible to it; loom proves it";
+
+/// Shuttle finds what loom finds, except what needs weak memory.
+const fn shuttle_expect(strategy: &str, loom: Expect) -> Expect {
+    match strategy.as_bytes() {
+        b"spin-relaxed" => Expect::Either(SEQ_CST),
+        _ => loom,
+    }
+}
+
 impl Pair {
     pub fn expect(&self, tier: Tier) -> Expect {
         match tier {
             Tier::Loom => self.loom,
             Tier::Threads => self.threads,
+            Tier::Shuttle => self.shuttle,
         }
     }
 
@@ -198,9 +251,19 @@ impl Pair {
     /// pair's model).
     pub fn explore(&self, plan: &Plan, config: &LoomConfig) -> Explored {
         match (self.runner, plan) {
-            (Runner::Counter(run, _), Plan::Counter(p)) => run(p, config),
-            (Runner::Tickets(run, _), Plan::Tickets(p)) => run(p, config),
-            (Runner::Queue(run, _), Plan::Queue(p)) => run(p, config),
+            (Runner::Counter(run, ..), Plan::Counter(p)) => run(p, config),
+            (Runner::Tickets(run, ..), Plan::Tickets(p)) => run(p, config),
+            (Runner::Queue(run, ..), Plan::Queue(p)) => run(p, config),
+            _ => panic!("a {} plan for the {} model", plan_model(plan), self.model),
+        }
+    }
+
+    /// Searches the pair's schedules under shuttle with `plan`.
+    pub fn shuttle(&self, plan: &Plan, config: &ShuttleConfig) -> Outcome {
+        match (self.runner, plan) {
+            (Runner::Counter(.., run), Plan::Counter(p)) => run(p, config),
+            (Runner::Tickets(.., run), Plan::Tickets(p)) => run(p, config),
+            (Runner::Queue(.., run), Plan::Queue(p)) => run(p, config),
             _ => panic!("a {} plan for the {} model", plan_model(plan), self.model),
         }
     }
@@ -208,9 +271,9 @@ impl Pair {
     /// Runs the pair on real threads with `plan`.
     pub fn stress(&self, plan: &Plan, config: &ThreadsConfig) -> Outcome {
         match (self.runner, plan) {
-            (Runner::Counter(_, run), Plan::Counter(p)) => run(p, config),
-            (Runner::Tickets(_, run), Plan::Tickets(p)) => run(p, config),
-            (Runner::Queue(_, run), Plan::Queue(p)) => run(p, config),
+            (Runner::Counter(_, run, _), Plan::Counter(p)) => run(p, config),
+            (Runner::Tickets(_, run, _), Plan::Tickets(p)) => run(p, config),
+            (Runner::Queue(_, run, _), Plan::Queue(p)) => run(p, config),
             _ => panic!("a {} plan for the {} model", plan_model(plan), self.model),
         }
     }
@@ -221,6 +284,7 @@ impl Pair {
         match tier {
             Tier::Loom => self.explore(&plan, &scale.loom_config(self.model)).outcome,
             Tier::Threads => self.stress(&plan, &scale.threads_config(self.model)),
+            Tier::Shuttle => self.shuttle(&plan, &scale.shuttle),
         }
     }
 }
@@ -302,6 +366,29 @@ fn threads_queue<Q: QueueImpl<Std, Msg>>(plan: &QueuePlan, config: &ThreadsConfi
     })
 }
 
+fn shuttle_counter<C: CounterImpl<Shuttle>>(plan: &CounterPlan, config: &ShuttleConfig) -> Outcome {
+    let plan = *plan;
+    shuttle_tier::explore(config, worker_label("T"), move |probe| {
+        check::counter::drive::<Shuttle, C>(&plan, probe, None).map(drop)
+    })
+}
+
+fn shuttle_tickets<O: OfficeImpl<Shuttle>>(plan: &RushPlan, config: &ShuttleConfig) -> Outcome {
+    let plan = *plan;
+    shuttle_tier::explore(config, worker_label("B"), move |probe| {
+        check::tickets::drive::<Shuttle, O>(&plan, probe, None).map(drop)
+    })
+}
+
+fn shuttle_queue<Q: QueueImpl<Shuttle, Msg>>(plan: &QueuePlan, config: &ShuttleConfig) -> Outcome {
+    let plan = *plan;
+    shuttle_tier::explore(
+        config,
+        move |i| plan.label(i),
+        move |probe| check::queue::drive::<Shuttle, Q>(&plan, probe, None, None).map(drop),
+    )
+}
+
 macro_rules! pair {
     ($model:ident, $name:expr, $correct:expr, $summary:expr, loom: $loom:expr, threads: $threads:expr,
      |$b:ident| $ty:ty) => {{
@@ -313,12 +400,13 @@ macro_rules! pair {
             summary: $summary,
             loom: $loom,
             threads: $threads,
+            shuttle: shuttle_expect($name, $loom),
             runner: pair!(@runner $model, Impl),
         }
     }};
-    (@runner Counter, $impl:ident) => { Runner::Counter(loom_counter::<$impl<Loom>>, threads_counter::<$impl<Std>>) };
-    (@runner Tickets, $impl:ident) => { Runner::Tickets(loom_tickets::<$impl<Loom>>, threads_tickets::<$impl<Std>>) };
-    (@runner Queue, $impl:ident) => { Runner::Queue(loom_queue::<$impl<Loom>>, threads_queue::<$impl<Std>>) };
+    (@runner Counter, $impl:ident) => { Runner::Counter(loom_counter::<$impl<Loom>>, threads_counter::<$impl<Std>>, shuttle_counter::<$impl<Shuttle>>) };
+    (@runner Tickets, $impl:ident) => { Runner::Tickets(loom_tickets::<$impl<Loom>>, threads_tickets::<$impl<Std>>, shuttle_tickets::<$impl<Shuttle>>) };
+    (@runner Queue, $impl:ident) => { Runner::Queue(loom_queue::<$impl<Loom>>, threads_queue::<$impl<Std>>, shuttle_queue::<$impl<Shuttle>>) };
 }
 
 use Expect::{Either, Holds, Violates};

@@ -18,9 +18,13 @@ pub struct Args {
     /// Only this strategy (see `racelab list`).
     #[arg(long)]
     strategy: Option<String>,
-    /// Only this tier (loom, threads).
+    /// Only this tier (loom, threads, shuttle).
     #[arg(long, value_parser = parse_tier)]
     tier: Option<Tier>,
+    /// Seed of the shuttle searches (default: a fixed one). A shuttle row
+    /// prints the seed that replays it.
+    #[arg(long)]
+    seed: Option<u64>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -32,7 +36,7 @@ fn parse_model(s: &str) -> Result<ModelKind, String> {
 }
 
 fn parse_tier(s: &str) -> Result<Tier, String> {
-    Tier::parse(s).ok_or_else(|| format!("unknown tier `{s}` (expected loom or threads)"))
+    Tier::parse(s).ok_or_else(|| format!("unknown tier `{s}` (expected loom, threads or shuttle)"))
 }
 
 /// One line of the table.
@@ -116,6 +120,9 @@ pub fn run(args: &Args) -> ExitCode {
     };
     // Broken strategies panic on purpose (loom reports through panics, a
     // broken queue pops from empty); the message is kept as evidence.
+    // Shuttle installs a printing hook on its first run: install it now so
+    // that ours replaces it.
+    racelab::tier::shuttle::init_panic_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let bar = ProgressBar::new(cells.len() as u64);
     bar.set_style(
@@ -123,12 +130,18 @@ pub fn run(args: &Args) -> ExitCode {
             .expect("a valid progress template"),
     );
     bar.enable_steady_tick(Duration::from_millis(120));
-    let scale = Scale::STANDARD;
+    let mut scale = Scale::STANDARD;
+    if let Some(seed) = args.seed {
+        scale.shuttle.seed = seed;
+    }
     let mut rows = Vec::with_capacity(cells.len());
     for (pair, tier) in cells {
         bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
+        let quiet = (tier == Tier::Shuttle).then(super::quiet::QuietStderr::new);
         let outcome = pair.run(tier, &scale);
+        drop(quiet);
         let expected = pair.expect(tier);
+        let replay = replay(&pair, tier, &outcome.work);
         rows.push(Row {
             model: pair.model,
             strategy: pair.strategy,
@@ -136,10 +149,7 @@ pub fn run(args: &Args) -> ExitCode {
             ok: expected.accepts(&outcome),
             expected,
             outcome,
-            replay: format!(
-                "racelab matrix --model {} --strategy {} --tier {tier}",
-                pair.model, pair.strategy
-            ),
+            replay,
         });
         bar.inc(1);
     }
@@ -153,6 +163,19 @@ pub fn run(args: &Args) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// The command that runs one cell again. Loom's search and a shuttle search
+/// from a given seed are deterministic: the replay finds the same failure.
+fn replay(pair: &Pair, tier: Tier, work: &Work) -> String {
+    let cell = format!(
+        "racelab matrix --model {} --strategy {} --tier {tier}",
+        pair.model, pair.strategy
+    );
+    match work {
+        Work::Schedules { seed, .. } => format!("{cell} --seed {seed}"),
+        _ => cell,
     }
 }
 
@@ -178,6 +201,13 @@ fn report(rows: &[Row], failures: usize, json: bool, out: &mut impl Write) -> st
         rows.len(),
         rows.len() - failures
     )?;
+    if caught > 0 {
+        writeln!(
+            out,
+            "Replay a cell: racelab matrix --model M --strategy S --tier T (shuttle: --seed, from the work column).\n\
+             See how a broken pair fails, step by step: racelab explain M S."
+        )?;
+    }
     for row in rows.iter().filter(|r| !r.ok) {
         writeln!(
             out,
@@ -246,12 +276,13 @@ pub fn list() -> ExitCode {
     for pair in strategy::all() {
         let written = writeln!(
             out,
-            "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} {}",
+            "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} shuttle: {:<28} {}",
             pair.model,
             pair.strategy,
             if pair.correct { "correct" } else { "broken" },
             pair.loom.describe(),
             pair.threads.describe(),
+            pair.shuttle.describe(),
             pair.summary
         );
         if written.is_err() {

@@ -1,7 +1,9 @@
 //! The `racelab` command line.
 
 mod demo;
+mod explain;
 mod matrix;
+mod quiet;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,9 +29,19 @@ enum Command {
     Counter(demo::CounterArgs),
     /// The lessons' producers and consumers on real threads.
     Queue(demo::QueueArgs),
+    /// Show the smallest interleaving that breaks a strategy (loom, fewest
+    /// preemptions first), or prove none exists within the bound.
+    Explain(explain::Args),
 }
 
 pub fn main() -> ExitCode {
+    // `racelab list | head` should end quietly, as Unix tools do, not panic
+    // in println! on a closed pipe (Rust ignores SIGPIPE by default).
+    // SAFETY: first thing in main, before any thread exists; SIG_DFL runs
+    // no handler code of ours.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command {
         None => matrix::run(&matrix::Args::default()),
@@ -37,5 +49,6 @@ pub fn main() -> ExitCode {
         Some(Command::List) => matrix::list(),
         Some(Command::Counter(args)) => demo::counter(&args),
         Some(Command::Queue(args)) => demo::queue(&args),
+        Some(Command::Explain(args)) => explain::run(&args),
     }
 }

@@ -24,6 +24,19 @@ pub trait CounterImpl<B: Backend>: Counter {
 /// The counter's value, as the trace names it.
 pub const VAR: &str = "x";
 
+/// The trace's name for an update by `delta`.
+fn op_name(delta: i64) -> String {
+    if delta >= 0 { "increment" } else { "decrement" }.to_string()
+}
+
+/// Records a `get` (the checker's final read, so the trace ends with the
+/// value the invariant judged) and hands the value back.
+fn traced_get(probe: &Probe, value: i64) -> i64 {
+    probe.call(|| "get".to_string());
+    probe.ret(|| "get".to_string(), || value.to_string());
+    value
+}
+
 /// Read, then write, inside the strategy's exclusive section. With a correct
 /// lock this is the textbook locked `x += 1`; with [`crate::lock::NoLock`]
 /// it is the racy one.
@@ -35,6 +48,7 @@ pub struct LockedCounter<B: Backend, L: Lock<B>> {
 
 impl<B: Backend, L: Lock<B>> LockedCounter<B, L> {
     fn add(&self, delta: i64) {
+        self.probe.call(|| op_name(delta));
         self.lock.exclusive(|| {
             self.probe.acquire(L::NAME);
             let seen = self.value.load(Relaxed);
@@ -55,7 +69,7 @@ impl<B: Backend, L: Lock<B>> Counter for LockedCounter<B, L> {
         self.add(-1)
     }
     fn get(&self) -> i64 {
-        self.lock.shared(|| self.value.load(Relaxed))
+        traced_get(&self.probe, self.lock.shared(|| self.value.load(Relaxed)))
     }
 }
 
@@ -81,6 +95,7 @@ pub struct SplitLockCounter<B: Backend, L: Lock<B>> {
 
 impl<B: Backend, L: Lock<B>> SplitLockCounter<B, L> {
     fn add(&self, delta: i64) {
+        self.probe.call(|| op_name(delta));
         let seen = self.lock.exclusive(|| {
             self.probe.acquire(L::NAME);
             let seen = self.value.load(Relaxed);
@@ -106,7 +121,10 @@ impl<B: Backend, L: Lock<B>> Counter for SplitLockCounter<B, L> {
         self.add(-1)
     }
     fn get(&self) -> i64 {
-        self.lock.exclusive(|| self.value.load(Relaxed))
+        traced_get(
+            &self.probe,
+            self.lock.exclusive(|| self.value.load(Relaxed)),
+        )
     }
 }
 
@@ -130,6 +148,7 @@ pub struct AtomicCounter<B: Backend> {
 
 impl<B: Backend> AtomicCounter<B> {
     fn add(&self, delta: i64) {
+        self.probe.call(|| op_name(delta));
         let old = self.value.fetch_add(delta, Relaxed);
         self.probe.read(VAR, old);
         self.probe.write(VAR, old + delta);
@@ -144,7 +163,7 @@ impl<B: Backend> Counter for AtomicCounter<B> {
         self.add(-1)
     }
     fn get(&self) -> i64 {
-        self.value.load(Relaxed)
+        traced_get(&self.probe, self.value.load(Relaxed))
     }
 }
 

@@ -65,6 +65,10 @@ impl std::fmt::Display for TaskDoneTooOften {
 
 impl std::error::Error for TaskDoneTooOften {}
 
+/// The queue's length, as the trace names it (written at every push and
+/// pop, so a trace shows what each thread left behind).
+pub const LEN: &str = "len";
+
 /// The message a broken queue panics with when it pops an empty deque
 /// (Python's `IndexError: pop from an empty deque`).
 pub const POP_FROM_EMPTY: &str = "pop from empty queue";
@@ -241,6 +245,7 @@ impl<B: Backend, T: Send + Debug, D: Discipline> CondvarQueue<B, T, D> {
     /// Pushes under the lock (the caller has decided there is room).
     fn push(&self, state: &mut State<T>, item: T) {
         state.items.push_back(item);
+        self.probe.write(LEN, state.items.len() as i64);
         state.unfinished += 1;
         state.high_water = state.high_water.max(state.items.len());
         self.wake(Side::Consumer);
@@ -257,6 +262,7 @@ impl<B: Backend, T: Send + Debug, D: Discipline> CondvarQueue<B, T, D> {
             Err(PutTimeoutError::Timeout(item))
         } else if D::CHECK_OUTSIDE_LOCK {
             // The room we saw is only a memory once the lock is gone.
+            self.probe.read(LEN, state.items.len() as i64);
             drop(state);
             self.probe.window();
             state = self.state.lock();
@@ -272,7 +278,14 @@ impl<B: Backend, T: Send + Debug, D: Discipline> CondvarQueue<B, T, D> {
         };
         self.probe.ret(
             || "put".to_string(),
-            || format!("{:?}", result.as_ref().map_err(|_| ())),
+            || {
+                match &result {
+                    Ok(()) => "ok",
+                    Err(PutTimeoutError::Closed(_)) => "closed",
+                    Err(PutTimeoutError::Timeout(_)) => "timeout",
+                }
+                .to_string()
+            },
         );
         result
     }
@@ -283,6 +296,7 @@ impl<B: Backend, T: Send + Debug, D: Discipline> CondvarQueue<B, T, D> {
         let (mut state, in_time) = self.wait_ready(state, Side::Consumer, deadline);
         let result = match state.items.pop_front() {
             Some(item) => {
+                self.probe.write(LEN, state.items.len() as i64);
                 state.in_progress += 1;
                 self.wake(Side::Producer);
                 Ok(item)
@@ -294,8 +308,13 @@ impl<B: Backend, T: Send + Debug, D: Discipline> CondvarQueue<B, T, D> {
                 panic!("{POP_FROM_EMPTY}");
             }
         };
-        self.probe
-            .ret(|| "get".to_string(), || format!("{result:?}"));
+        self.probe.ret(
+            || "get".to_string(),
+            || match &result {
+                Ok(item) => format!("{item:?}"),
+                Err(e) => format!("{e:?}").to_lowercase(),
+            },
+        );
         result
     }
 }
@@ -335,6 +354,7 @@ impl<B: Backend, T: Send + Debug, D: Discipline> BoundedQueue<T> for CondvarQueu
         let mut state = self.state.lock();
         match state.items.pop_front() {
             Some(item) => {
+                self.probe.write(LEN, state.items.len() as i64);
                 state.in_progress += 1;
                 self.wake(Side::Producer);
                 Ok(item)

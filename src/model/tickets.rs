@@ -98,11 +98,20 @@ impl<B: Backend> Hall<B> {
             .collect()
     }
 
-    fn traced<R: std::fmt::Debug>(&self, buyer: Buyer, f: impl FnOnce() -> R) -> R {
+    fn traced(
+        &self,
+        buyer: Buyer,
+        f: impl FnOnce() -> Result<Ticket, SoldOut>,
+    ) -> Result<Ticket, SoldOut> {
         self.probe.call(|| format!("buy({buyer})"));
         let result = f();
-        self.probe
-            .ret(|| format!("buy({buyer})"), || format!("{result:?}"));
+        self.probe.ret(
+            || format!("buy({buyer})"),
+            || match &result {
+                Ok(ticket) => format!("seat {}", ticket.seat),
+                Err(SoldOut) => "sold out".to_string(),
+            },
+        );
         result
     }
 }

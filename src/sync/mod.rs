@@ -1,15 +1,18 @@
 //! The primitives facade: every model and strategy imports its atomics,
 //! locks, condition variables, cells and threads from here, never from `std`
-//! or `loom` directly, so the same code runs on real threads ([`Std`]) and
-//! under the model checker ([`Loom`]).
+//! or `loom` directly, so the same code runs on real threads ([`Std`]),
+//! under the model checker ([`Loom`]) and under a randomised scheduler
+//! ([`Shuttle`]).
 //!
 //! The facade is a trait, [`Backend`], rather than a `cfg` switch: a plain
 //! `cargo test` builds both backends at once and needs no `RUSTFLAGS`.
 
 mod loom_backend;
+mod shuttle_backend;
 mod std_backend;
 
 pub use loom_backend::Loom;
+pub use shuttle_backend::Shuttle;
 pub use std_backend::Std;
 
 use std::ops::{Deref, DerefMut};
@@ -34,10 +37,10 @@ pub trait AtomicWord<V>: Send + Sync + 'static {
     fn fetch_sub(&self, value: V, order: Ordering) -> V;
 }
 
-/// The primitives a model or strategy may use. Implemented by [`Std`] and
-/// [`Loom`].
+/// The primitives a model or strategy may use. Implemented by [`Std`],
+/// [`Loom`] and [`Shuttle`].
 pub trait Backend: Sized + Send + Sync + 'static {
-    /// `"std"` or `"loom"`.
+    /// `"std"`, `"loom"` or `"shuttle"`.
     const NAME: &'static str;
 
     type AtomicUsize: AtomicWord<usize>;

@@ -25,6 +25,10 @@ pub struct LoomConfig {
     pub max_duration: Duration,
     /// Record every step (for traces); off in the matrix.
     pub record_steps: bool,
+    /// Count a failing execution only if its recorded steps show no stale
+    /// read (needs `record_steps`). Explain's first pass: a lesson about
+    /// interleaving should not hinge on a Relaxed load returning an old value.
+    pub sequential_only: bool,
 }
 
 impl LoomConfig {
@@ -33,6 +37,7 @@ impl LoomConfig {
             preemption_bound: bound,
             max_duration: Duration::from_secs(120),
             record_steps: false,
+            sequential_only: false,
         }
     }
 }
@@ -43,6 +48,9 @@ pub struct Explored {
     /// What the probe knew at the end of the last execution (the failing
     /// one, if any).
     pub last: ProbeState,
+    /// Failing executions that `sequential_only` set aside (they needed a
+    /// stale read), over every pass.
+    pub set_aside: u64,
 }
 
 /// Explores `body` (one execution of the model: spawn, run, check) under
@@ -66,7 +74,7 @@ where
                 None => vec![None],
                 Some(n) => (0..=n).map(Some).collect(),
             };
-            let (mut executions, mut elapsed) = (0, Duration::ZERO);
+            let (mut executions, mut elapsed, mut set_aside) = (0, Duration::ZERO, 0);
             let mut last = None;
             for bound in bounds {
                 let pass = LoomConfig {
@@ -79,11 +87,13 @@ where
                     executions += count;
                 }
                 elapsed += found.outcome.elapsed;
+                set_aside += found.set_aside;
                 found.outcome.work = Work::Executions {
                     count: executions,
                     bound,
                 };
                 found.outcome.elapsed = elapsed;
+                found.set_aside = set_aside;
                 let done = !found.outcome.violations.is_empty() || !found.outcome.complete;
                 last = Some(found);
                 if done {
@@ -105,6 +115,7 @@ where
     let probe = Probe::new(None, config.record_steps, Loom::worker);
     let executions = Arc::new(AtomicU64::new(0));
     let found: Arc<Mutex<Option<Vec<Violation>>>> = Arc::default();
+    let set_aside = Arc::new(AtomicU64::new(0));
 
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = config.preemption_bound;
@@ -112,15 +123,24 @@ where
     // Loom checks its caps only every `checkpoint_interval` executions.
     builder.checkpoint_interval = 1;
 
+    let sequential_only = config.sequential_only;
     let started = Instant::now();
     let result = {
-        let (probe, executions, found) =
-            (probe.clone(), Arc::clone(&executions), Arc::clone(&found));
+        let (probe, executions, found, set_aside) = (
+            probe.clone(),
+            Arc::clone(&executions),
+            Arc::clone(&found),
+            Arc::clone(&set_aside),
+        );
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             builder.check(move || {
                 executions.fetch_add(1, SeqCst);
                 probe.reset();
                 if let Err(violations) = body(probe.clone()) {
+                    if sequential_only && probe.snapshot().stale_read().is_some() {
+                        set_aside.fetch_add(1, SeqCst);
+                        return;
+                    }
                     let first = violations[0].to_string();
                     *found.lock().unwrap_or_else(PoisonError::into_inner) = Some(violations);
                     panic!("racelab: {first}");
@@ -153,5 +173,6 @@ where
             complete,
         },
         last,
+        set_aside: set_aside.load(SeqCst),
     }
 }

@@ -3,8 +3,11 @@
 //! - [`loom`]: every interleaving of 2-4 threads within a preemption bound.
 //! - [`threads`]: real threads, many operations, a start barrier and a
 //!   widened race window so a broken strategy fails every run.
+//! - [`shuttle`]: randomised (uniform and PCT) schedules of larger
+//!   configurations, each search replayable from its printed seed.
 
 pub mod loom;
+pub mod shuttle;
 pub mod threads;
 
 use crate::check::Violation;
@@ -17,15 +20,17 @@ use std::time::Duration;
 pub enum Tier {
     Loom,
     Threads,
+    Shuttle,
 }
 
 impl Tier {
-    pub const ALL: [Tier; 2] = [Tier::Loom, Tier::Threads];
+    pub const ALL: [Tier; 3] = [Tier::Loom, Tier::Threads, Tier::Shuttle];
 
     pub fn name(self) -> &'static str {
         match self {
             Tier::Loom => "loom",
             Tier::Threads => "threads",
+            Tier::Shuttle => "shuttle",
         }
     }
 
@@ -48,6 +53,13 @@ pub enum Work {
     Executions { count: u64, bound: Option<usize> },
     /// Real operations run, over this many rounds.
     Operations { count: u64, rounds: u32 },
+    /// Shuttle schedules run; `seed` replays the search (see
+    /// [`shuttle`](self::shuttle)), `scheduler` says which one found it.
+    Schedules {
+        count: u64,
+        scheduler: &'static str,
+        seed: u64,
+    },
 }
 
 impl std::fmt::Display for Work {
@@ -67,6 +79,16 @@ impl std::fmt::Display for Work {
             Work::Operations { count, rounds } => {
                 write!(f, "{} ops in {rounds} rounds", thousands(*count))
             }
+            Work::Schedules {
+                count,
+                scheduler,
+                seed,
+            } => write!(
+                f,
+                "{} schedule{} ({scheduler}, seed {seed})",
+                thousands(*count),
+                if *count == 1 { "" } else { "s" }
+            ),
         }
     }
 }

@@ -1,0 +1,256 @@
+//! `racelab explain`: the smallest interleaving that breaks a strategy,
+//! as a table a reader can follow step by step.
+//!
+//! Loom prints only the panic message of a failing execution. The models
+//! record their own [`Step`]s through the [`Probe`](crate::probe::Probe)
+//! (reads and writes with values, lock and unlock, wait, wake, notify, call
+//! and return), and [`explain`] runs the loom tier with recording on,
+//! searching at preemption bound 0, then 1, 2, ... so the first failing
+//! execution it finds is one with the fewest preemptions.
+//!
+//! Replay is exact: loom's search is a deterministic depth-first walk, so
+//! running the same search again (`racelab explain <model> <strategy>
+//! --bound N`) finds the same failing execution and the same trace.
+//!
+//! - [`trim`] turns raw steps into rows (noise dropped, call and return
+//!   folded together).
+//! - [`render`] prints the table; [`lesson`] holds the one-paragraph lesson
+//!   of each broken strategy.
+
+pub mod lesson;
+pub mod render;
+pub mod trim;
+
+use crate::check::{Violation, ViolationKind, queue::QueuePlan, tickets::RushPlan};
+use crate::check::{counter::CounterPlan, queue::Ending};
+use crate::model::ModelKind;
+use crate::probe::Action;
+use crate::strategy::{Pair, Plan, Scale};
+use crate::tier::Work;
+use crate::tier::loom::LoomConfig;
+use serde::Serialize;
+use std::time::Duration;
+
+/// The configurations explain runs: the smallest that show each bug, so
+/// the trace stays short. Two adders (both read 0, both write 1); two
+/// buyers for one ticket; for the queue one producer of two items and two
+/// consumers over one slot (the `if` wait and the lost wakeup show there).
+pub const PLANS: Scale = Scale {
+    loom_counter: CounterPlan {
+        adders: 2,
+        subtractors: 0,
+        ops: 1,
+    },
+    loom_tickets: RushPlan {
+        buyers: 2,
+        tickets: 1,
+        per_buyer: 1,
+    },
+    loom_queue: QueuePlan {
+        producers: 1,
+        consumers: 2,
+        items: 2,
+        capacity: 1,
+        ending: Ending::Close,
+    },
+    ..Scale::STANDARD
+};
+
+/// The configuration explain runs for `pair`: [`PLANS`], except where a
+/// bug needs another shape (two producers racing for the last free slot).
+pub fn plan(pair: &Pair) -> Plan {
+    match (pair.model, pair.strategy) {
+        (ModelKind::Queue, "unlocked-capacity") => Plan::Queue(QueuePlan {
+            producers: 2,
+            consumers: 1,
+            items: 1,
+            ..PLANS.loom_queue
+        }),
+        (model, _) => PLANS.plan(model, crate::tier::Tier::Loom),
+    }
+}
+
+/// The default deepest preemption bound, per model: deep enough that a
+/// "holds" means something, shallow enough to run in seconds (the correct
+/// queue takes ~2 s at bound 2, ~11 s at bound 3).
+pub fn default_bound(model: ModelKind) -> usize {
+    match model {
+        ModelKind::Counter | ModelKind::Tickets => 3,
+        ModelKind::Queue => 2,
+    }
+}
+
+/// What the search concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// A failing execution was found; `rows` shows it.
+    Violated,
+    /// No failing execution within the bound.
+    Holds,
+    /// The time cap stopped the search first: nothing proven.
+    Incomplete,
+}
+
+/// One row of a trace: who did what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// The thread's label: `main`, `T0`, `B1`, `P0`, `C1`.
+    pub thread: String,
+    /// What it did, as the table prints it.
+    pub text: String,
+    /// The recorded step (for a folded call and return, the return).
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// What `racelab explain` found for one pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub model: ModelKind,
+    pub strategy: &'static str,
+    /// The configuration explored.
+    pub plan: Plan,
+    pub verdict: Verdict,
+    /// For a failure, the preemption bound it was found at (the fewest
+    /// preemptions that show it); otherwise the deepest bound searched.
+    pub bound: usize,
+    /// Executions explored over every bound, 0 up to `bound` (both passes).
+    pub executions: u64,
+    /// The failure needs a stale read (a Relaxed load returning an old
+    /// value): no interleaving of whole steps shows it, weak memory does.
+    pub weak_memory: bool,
+    /// The thread columns, in order.
+    pub threads: Vec<String>,
+    /// The failing execution, trimmed (empty when the strategy holds).
+    pub rows: Vec<Row>,
+    /// Every violation the failing execution showed, most telling first.
+    pub violations: Vec<Violation>,
+    pub lesson: Option<String>,
+    /// The command that reproduces this exact trace.
+    pub replay: String,
+    /// Wall time; not part of the trace (goldens leave it out).
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+/// The label of worker `index` for `plan`: `main` for 0, then `T0`.. for
+/// counter threads, `B0`.. for buyers, `P0`.. and `C0`.. for the queue.
+pub fn labeler(plan: &Plan) -> impl Fn(usize) -> String + Send + 'static {
+    let plan = *plan;
+    move |index| match (index, plan) {
+        (0, _) => "main".to_string(),
+        (i, Plan::Counter(_)) => format!("T{}", i - 1),
+        (i, Plan::Tickets(_)) => format!("B{}", i - 1),
+        (i, Plan::Queue(q)) => q.label(i),
+    }
+}
+
+/// Explores `pair` under loom at bounds 0..=`max_bound` with steps recorded
+/// and explains the first failing execution, or reports that none exists
+/// within the bound.
+pub fn explain(pair: &Pair, max_bound: usize) -> Explanation {
+    let plan = plan(pair);
+    let search = |sequential_only| {
+        let config = LoomConfig {
+            record_steps: true,
+            sequential_only,
+            ..LoomConfig::bounded(Some(max_bound))
+        };
+        pair.explore(&plan, &config)
+    };
+    // First a failure that interleaving alone explains; only if there is
+    // none, but the first pass set some aside, the first one that needs a
+    // Relaxed load to return an old value.
+    let mut found = search(true);
+    let mut weak_memory = false;
+    if found.outcome.violations.is_empty() && found.outcome.complete && found.set_aside > 0 {
+        let before = found.outcome.clone();
+        let weak = search(false);
+        if !weak.outcome.violations.is_empty() {
+            weak_memory = true;
+            found = weak;
+            if let (Work::Executions { count: a, .. }, Work::Executions { count: b, bound }) =
+                (before.work, found.outcome.work)
+            {
+                found.outcome.work = Work::Executions {
+                    count: a + b,
+                    bound,
+                };
+            }
+            found.outcome.elapsed += before.elapsed;
+        }
+    }
+    let outcome = &found.outcome;
+    let (executions, bound) = match outcome.work {
+        Work::Executions { count, bound } => (count, bound.unwrap_or(max_bound)),
+        _ => (0, max_bound),
+    };
+    let label = labeler(&plan);
+    let violated = !outcome.violations.is_empty();
+    let mut rows = if violated {
+        trim::rows(&found.last, &label)
+    } else {
+        Vec::new()
+    };
+    if let (Some(v), Plan::Queue(q)) = (outcome.violations.first(), &plan)
+        && v.kind == ViolationKind::CapacityExceeded
+    {
+        trim::cut_after_overflow(&mut rows, q.capacity);
+    }
+    let mut threads: Vec<(usize, String)> = Vec::new();
+    for step in &found.last.steps {
+        let name = label(step.worker);
+        if violated && rows.iter().any(|r| r.thread == name) && !threads.iter().any(|t| t.1 == name)
+        {
+            threads.push((step.worker, name));
+        }
+    }
+    threads.sort();
+    let explanation = Explanation {
+        model: pair.model,
+        strategy: pair.strategy,
+        plan,
+        verdict: match (violated, outcome.complete) {
+            (true, _) => Verdict::Violated,
+            (false, true) => Verdict::Holds,
+            (false, false) => Verdict::Incomplete,
+        },
+        bound,
+        executions,
+        weak_memory,
+        threads: threads.into_iter().map(|t| t.1).collect(),
+        rows,
+        violations: outcome.violations.clone(),
+        lesson: None,
+        // The same search again finds the same execution (loom's walk is
+        // deterministic). A weak-memory failure comes from the second pass,
+        // which runs only after the first one exhausted `max_bound`.
+        replay: format!(
+            "racelab explain {} {} --bound {}",
+            pair.model,
+            pair.strategy,
+            if weak_memory { max_bound } else { bound }
+        ),
+        elapsed: outcome.elapsed,
+    };
+    let lesson = violated.then(|| lesson::lesson(&explanation));
+    Explanation {
+        lesson,
+        ..explanation
+    }
+}
+
+/// Every pair's model and strategy names, for error messages.
+pub fn known_pairs() -> String {
+    let mut out = String::new();
+    for model in ModelKind::ALL {
+        let names: Vec<&str> = crate::strategy::all()
+            .iter()
+            .filter(|p| p.model == model)
+            .map(|p| p.strategy)
+            .collect();
+        out.push_str(&format!("  {model}: {}\n", names.join(", ")));
+    }
+    out
+}
