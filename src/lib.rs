@@ -57,6 +57,7 @@ pub mod check;
 pub mod lock;
 pub mod model;
 pub mod probe;
+pub mod process;
 pub mod strategy;
 pub mod sync;
 pub mod tier;
