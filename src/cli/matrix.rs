@@ -4,7 +4,7 @@ use clap::Args as ClapArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 use racelab::model::ModelKind;
 use racelab::strategy::{self, Expect, Pair, Scale};
-use racelab::tier::{Outcome, Tier};
+use racelab::tier::{Outcome, Tier, Work};
 use serde::Serialize;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -17,7 +17,7 @@ pub struct Args {
     /// Only this strategy (see `racelab list`).
     #[arg(long)]
     strategy: Option<String>,
-    /// Only this tier (loom, threads).
+    /// Only this tier (loom, threads, processes).
     #[arg(long, value_parser = parse_tier)]
     tier: Option<Tier>,
     /// Print JSON instead of a table.
@@ -31,7 +31,8 @@ fn parse_model(s: &str) -> Result<ModelKind, String> {
 }
 
 fn parse_tier(s: &str) -> Result<Tier, String> {
-    Tier::parse(s).ok_or_else(|| format!("unknown tier `{s}` (expected loom or threads)"))
+    Tier::parse(s)
+        .ok_or_else(|| format!("unknown tier `{s}` (expected loom, threads or processes)"))
 }
 
 /// One line of the table.
@@ -51,6 +52,9 @@ struct Row {
 
 impl Row {
     fn observed(&self) -> String {
+        if self.expected == Expect::NotApplicable {
+            return "n/a".to_string();
+        }
         match self.outcome.violations.first() {
             None if self.outcome.complete => "holds".to_string(),
             None => "incomplete".to_string(),
@@ -117,8 +121,21 @@ pub fn run(args: &Args) -> ExitCode {
     let mut rows = Vec::with_capacity(cells.len());
     for (pair, tier) in cells {
         bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
-        let outcome = pair.run(tier, &scale);
         let expected = pair.expect(tier);
+        // No implementation on this tier: shown as n/a, not run.
+        let outcome = if expected == Expect::NotApplicable {
+            Outcome {
+                violations: Vec::new(),
+                work: Work::Operations {
+                    count: 0,
+                    rounds: 0,
+                },
+                elapsed: Duration::ZERO,
+                complete: true,
+            }
+        } else {
+            pair.run(tier, &scale)
+        };
         rows.push(Row {
             model: pair.model,
             strategy: pair.strategy,
@@ -150,8 +167,12 @@ pub fn run(args: &Args) -> ExitCode {
             .filter(|r| !r.outcome.violations.is_empty() && r.ok)
             .count();
         println!();
+        let na = rows
+            .iter()
+            .filter(|r| r.expected == Expect::NotApplicable)
+            .count();
         println!(
-            "{} cells: {} as expected ({} broken runs caught), {failures} mismatched.",
+            "{} cells: {} as expected ({} broken runs caught, {na} n/a), {failures} mismatched.",
             rows.len(),
             rows.len() - failures,
             caught
@@ -192,8 +213,16 @@ fn print_table(rows: &[Row]) {
                     r.observed(),
                     if r.ok { "" } else { "  <-- MISMATCH" }
                 ),
-                r.outcome.work.to_string(),
-                format!("{:.2}s", r.outcome.elapsed.as_secs_f64()),
+                if r.expected == Expect::NotApplicable {
+                    String::new()
+                } else {
+                    r.outcome.work.to_string()
+                },
+                if r.expected == Expect::NotApplicable {
+                    String::new()
+                } else {
+                    format!("{:.2}s", r.outcome.elapsed.as_secs_f64())
+                },
                 r.evidence(),
             ]
         })
@@ -225,12 +254,13 @@ fn print_table(rows: &[Row]) {
 pub fn list() -> ExitCode {
     for pair in strategy::all() {
         println!(
-            "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} {}",
+            "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} processes: {:<20} {}",
             pair.model,
             pair.strategy,
             if pair.correct { "correct" } else { "broken" },
             pair.loom.describe(),
             pair.threads.describe(),
+            pair.processes.describe(),
             pair.summary
         );
     }

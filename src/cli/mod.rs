@@ -1,6 +1,7 @@
 //! The `racelab` command line.
 
 mod matrix;
+mod rush;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,6 +22,9 @@ enum Command {
     Matrix(matrix::Args),
     /// List the models and strategies with their expected verdicts.
     List,
+    /// The lessons' ticket rush with real processes: every buyer's search
+    /// and buy, then the verdict.
+    Rush(rush::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -29,5 +33,6 @@ pub fn main() -> ExitCode {
         None => matrix::run(&matrix::Args::default()),
         Some(Command::Matrix(args)) => matrix::run(&args),
         Some(Command::List) => matrix::list(),
+        Some(Command::Rush(args)) => rush::run(&args),
     }
 }

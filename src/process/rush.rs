@@ -51,7 +51,8 @@ impl RushRun {
         self.report.tickets.len()
     }
 
-    /// Searches that ran while another buyer held the lock.
+    /// Searches that ran while another buyer was inside its buy (holding
+    /// the lock, for a locked strategy).
     pub fn searches_during_a_buy(&self) -> usize {
         self.logs
             .iter()
@@ -130,11 +131,14 @@ impl Office<'_> {
         buyer: usize,
         config: &ProcessConfig,
         window: &Window,
+        locked_at: &mut Option<u64>,
+        epoch: Instant,
     ) -> Result<Option<usize>, String> {
         let repair = || {
             let _ = self.db.repair(self.capacity);
         };
         exclusive(lock, config.lock_within, repair, || {
+            *locked_at = Some(epoch.elapsed().as_micros() as u64);
             self.shared.holder.store(
                 std::process::id() as i32,
                 std::sync::atomic::Ordering::SeqCst,
@@ -182,11 +186,14 @@ impl Office<'_> {
         while log.seats.len() < plan.per_buyer {
             let seat = match access {
                 Access::Locked(lock) => {
-                    let asked = micros();
-                    let seat = self.locked_buy(lock.as_mut(), buyer, config, window)?;
-                    // The lock was taken after `asked`; the holder's pid
-                    // write marks it, but a time is enough for the display.
-                    log.locked_at = Some(asked);
+                    let seat = self.locked_buy(
+                        lock.as_mut(),
+                        buyer,
+                        config,
+                        window,
+                        &mut log.locked_at,
+                        epoch,
+                    )?;
                     log.released_at = Some(micros());
                     seat
                 }

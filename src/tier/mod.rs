@@ -3,6 +3,8 @@
 //! - [`loom`]: every interleaving of 2-4 threads within a preemption bound.
 //! - [`threads`]: real threads, many operations, a start barrier and a
 //!   widened race window so a broken strategy fails every run.
+//! - processes ([`crate::process`]): forked workers, state in a file or a
+//!   shared mapping, locks from the kernel or in shared memory.
 
 pub mod loom;
 pub mod threads;
@@ -17,15 +19,17 @@ use std::time::Duration;
 pub enum Tier {
     Loom,
     Threads,
+    Processes,
 }
 
 impl Tier {
-    pub const ALL: [Tier; 2] = [Tier::Loom, Tier::Threads];
+    pub const ALL: [Tier; 3] = [Tier::Loom, Tier::Threads, Tier::Processes];
 
     pub fn name(self) -> &'static str {
         match self {
             Tier::Loom => "loom",
             Tier::Threads => "threads",
+            Tier::Processes => "processes",
         }
     }
 
