@@ -3,7 +3,7 @@
 
 use super::arena::Arena;
 use super::crew::Crew;
-use super::filedb::FileDb;
+use super::filedb::{Db, FileDb, ReadError};
 use super::lock::exclusive;
 use super::region::Region;
 use super::rush;
@@ -11,6 +11,7 @@ use super::window::Window;
 use super::{Access, ProcessConfig, Strategy};
 use crate::check::tickets::RushPlan;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
@@ -205,4 +206,54 @@ pub fn join_vs_lock(
         joined_sold,
         locked_sold: run.sold(),
     })
+}
+
+/// Pitfall: the lessons' in-place rewrite. A writer process rewrites the
+/// ticket database (in place, or atomically by rename) while a reader
+/// process reads it in the middle of the write, scheduled there by a
+/// handshake in shared memory so it happens every run. Returns what the
+/// reader got: a torn (empty) read for the in-place rewrite.
+pub fn read_during_rewrite(in_place: bool) -> Result<Db, ReadError> {
+    let arena = Arena::new().expect("setup");
+    let region = Region::create(&arena).expect("setup");
+    let step = &region.shared().sequence;
+    let db = FileDb::create(&arena.file("tickets.json"), 1).expect("setup");
+    let wait_for = |n: u32| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while step.load(SeqCst) < n && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(100));
+        }
+    };
+    let crew = Crew::spawn(2, |i| {
+        if i == 0 {
+            let sold = Db {
+                count: 0,
+                ledger: BTreeMap::from([(0, 7)]),
+            };
+            let between = || {
+                step.store(1, SeqCst); // the reader may go
+                wait_for(2); // until it has read
+            };
+            if in_place {
+                db.store_in_place(&sold, between).expect("setup");
+            } else {
+                between();
+                db.store(&sold).expect("setup");
+            }
+            None
+        } else {
+            wait_for(1);
+            let seen = db.load();
+            step.store(2, SeqCst);
+            Some(seen.map_err(|e| e.to_string()))
+        }
+    })
+    .expect("setup");
+    let mut results = crew.collect::<Option<Result<Db, String>>>(Duration::from_secs(20));
+    let seen = results
+        .pop()
+        .expect("setup")
+        .expect("setup")
+        .expect("setup");
+    seen.map_err(ReadError::Torn)
 }
