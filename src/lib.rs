@@ -17,7 +17,11 @@
 //!   get on each tier.
 //! - A **tier** ([`tier`]) is where it runs: under [loom](tier::loom), every
 //!   interleaving within a preemption bound; on [real threads](tier::threads),
-//!   millions of operations with a race window held open.
+//!   millions of operations with a race window held open; in [real
+//!   processes](process), forked workers sharing a JSON file database or a
+//!   shared memory mapping, with kernel locks (flock, fcntl, OFD), locks in
+//!   shared memory (robust pthread mutex, semaphore, spin lock), lock-free
+//!   atomics, or a server process that owns the state.
 //! - The **verdict**: holds, or violated with evidence ([`check::Violation`]).
 //!
 //! The same model code runs on both tiers because it imports every
@@ -46,10 +50,17 @@
 //!
 //! ## Running each tier
 //!
-//! - `racelab matrix` runs every pair on every tier and prints the table.
+//! - `racelab matrix` runs every pair on every tier and prints the table
+//!   (`n/a` where a pair has no form on a tier).
+//! - `racelab rush --buyers 10 --tickets 1 --strategy flock` runs the
+//!   lessons' ticket rush with real processes; `racelab lessons` runs the
+//!   other process scenarios.
 //! - `cargo test` runs the same checks as tests: `tests/loom_*.rs` (every
 //!   pair under loom, negative controls included), `tests/threads_*.rs`
-//!   (scale, proptest-drawn configurations), `tests/prop_*.rs`.
+//!   (scale, proptest-drawn configurations), `tests/prop_*.rs`,
+//!   `tests/process_*.rs` (each test isolated by rusty-fork; the crash
+//!   tests kill a lock holder with SIGKILL; `process_negative` runs every
+//!   broken process strategy 100 times with `-- --ignored`).
 
 #![warn(unsafe_op_in_unsafe_fn)]
 

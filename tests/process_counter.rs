@@ -9,24 +9,35 @@ use racelab::process::{ProcessConfig, Strategy, counter};
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
-/// 4 processes, 300 increments each, 4 rounds: 4,800 read-then-write
-/// updates per strategy, the first of each round in the race window.
+/// 4 processes, 300 increments each.
 const PLAN: CounterPlan = CounterPlan {
     adders: 4,
     subtractors: 0,
     ops: 300,
 };
 
-fn config() -> ProcessConfig {
+/// A correct strategy runs 10 rounds (12,000 read-then-write updates); the
+/// race window only costs it `hold` once a round, so it is kept short.
+fn correct() -> ProcessConfig {
     ProcessConfig {
-        rounds: 4,
-        hold: Duration::from_millis(200),
+        rounds: 10,
+        hold: Duration::from_millis(20),
+        ..ProcessConfig::default()
+    }
+}
+
+/// A broken one must fail its first round: the window waits long enough
+/// for every worker to walk in even on a loaded machine.
+fn broken() -> ProcessConfig {
+    ProcessConfig {
+        rounds: 1,
+        hold: Duration::from_millis(300),
         ..ProcessConfig::default()
     }
 }
 
 fn holds(strategy: Strategy) {
-    let outcome = counter::run(strategy, &PLAN, &config());
+    let outcome = counter::run(strategy, &PLAN, &correct());
     assert!(
         outcome.violations.is_empty(),
         "{strategy}: {:?}",
@@ -35,7 +46,7 @@ fn holds(strategy: Strategy) {
 }
 
 fn loses_updates(strategy: Strategy) {
-    let outcome = counter::run(strategy, &PLAN, &config());
+    let outcome = counter::run(strategy, &PLAN, &broken());
     assert_eq!(
         outcome.violations.first().map(|v| v.kind),
         Some(ViolationKind::LostUpdate),

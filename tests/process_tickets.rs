@@ -16,16 +16,18 @@ const CONTENDED: RushPlan = RushPlan {
     per_buyer: 3,
 };
 
+/// Correct strategies: 10 rounds, a short window (only one buyer is ever
+/// inside it). Broken ones: one round, a window long enough for all ten.
 fn config(rounds: u32) -> ProcessConfig {
     ProcessConfig {
         rounds,
-        hold: Duration::from_millis(200),
+        hold: Duration::from_millis(if rounds > 1 { 20 } else { 300 }),
         ..ProcessConfig::default()
     }
 }
 
 fn holds(strategy: Strategy) {
-    let outcome = rush::run(strategy, &CONTENDED, &config(3));
+    let outcome = rush::run(strategy, &CONTENDED, &config(10));
     assert!(
         outcome.violations.is_empty(),
         "{strategy}: {:?}",

@@ -1,5 +1,6 @@
 //! The `racelab` command line.
 
+mod lessons;
 mod matrix;
 mod rush;
 
@@ -25,6 +26,8 @@ enum Command {
     /// The lessons' ticket rush with real processes: every buyer's search
     /// and buy, then the verdict.
     Rush(rush::Args),
+    /// The lessons' process scenarios (§1, §6, §7), run and printed.
+    Lessons,
 }
 
 pub fn main() -> ExitCode {
@@ -34,5 +37,6 @@ pub fn main() -> ExitCode {
         Some(Command::Matrix(args)) => matrix::run(&args),
         Some(Command::List) => matrix::list(),
         Some(Command::Rush(args)) => rush::run(&args),
+        Some(Command::Lessons) => lessons::run(),
     }
 }

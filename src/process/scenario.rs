@@ -245,7 +245,11 @@ pub fn read_during_rewrite(in_place: bool) -> Result<Db, ReadError> {
             wait_for(1);
             let seen = db.load();
             step.store(2, SeqCst);
-            Some(seen.map_err(|e| e.to_string()))
+            // Torn carries the bytes the reader saw.
+            Some(seen.map_err(|e| match e {
+                ReadError::Torn(bytes) => bytes,
+                ReadError::Io(e) => format!("(unreadable: {e})"),
+            }))
         }
     })
     .expect("setup");
