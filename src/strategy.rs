@@ -161,6 +161,7 @@ impl Scale {
             lock_within: Duration::from_secs(10),
             deadline: Duration::from_secs(30),
             work: Duration::ZERO,
+            store: crate::process::Store::File,
         },
     };
 

@@ -6,7 +6,7 @@
 use racelab::check::ViolationKind;
 use racelab::check::counter::CounterPlan;
 use racelab::check::tickets::RushPlan;
-use racelab::process::{ProcessConfig, Strategy, counter, rush, scenario};
+use racelab::process::{ProcessConfig, Store, Strategy, counter, rush, scenario};
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
@@ -51,6 +51,14 @@ rusty_fork_test! {
                 .count();
             counts.push((format!("tickets/{strategy} oversold (10 buyers, 1 ticket)"), caught));
             let all_ten = runs.iter().filter(|run| run.sold() == 10).count();
+            let memory = ProcessConfig { store: Store::Memory, ..config() };
+            let caught = (0..RUNS)
+                .filter(|_| {
+                    let run = rush::rush(strategy, &RushPlan::rush(10, 1), &memory).expect("rush runs");
+                    run.violations.iter().any(|v| v.kind == ViolationKind::Oversold)
+                })
+                .count();
+            counts.push((format!("tickets/{strategy} oversold, office in shared memory"), caught));
             println!("tickets/{strategy}: all 10 buyers bought the 1 ticket in {all_ten} of {RUNS} runs");
         }
         let torn = (0..RUNS)

@@ -1,12 +1,13 @@
 //! The ticket rush across real processes, under every process strategy.
-//! Correct ones: 4 buyers wanting 3 tickets each rush 6 seats over several
-//! rounds: never oversold, no seat twice, every seat sold; and the lessons'
+//! Correct ones: 4 buyers wanting 3 tickets each rush 6 seats over 10
+//! rounds, with the office in the JSON file and in shared memory: never
+//! oversold, no seat twice, every seat sold; and the lessons'
 //! rush, 10 buyers for 1 ticket, sells exactly 1. Broken ones oversell the
 //! lessons' rush every run.
 
 use racelab::check::ViolationKind;
 use racelab::check::tickets::RushPlan;
-use racelab::process::{ProcessConfig, Strategy, rush};
+use racelab::process::{ProcessConfig, Store, Strategy, rush};
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
@@ -27,38 +28,36 @@ fn config(rounds: u32) -> ProcessConfig {
 }
 
 fn holds(strategy: Strategy) {
-    let outcome = rush::run(strategy, &CONTENDED, &config(10));
-    assert!(
-        outcome.violations.is_empty(),
-        "{strategy}: {:?}",
-        outcome.violations
-    );
+    for store in [Store::File, Store::Memory] {
+        let config = ProcessConfig {
+            store,
+            ..config(10)
+        };
+        let outcome = rush::run(strategy, &CONTENDED, &config);
+        let problems = outcome.violations;
+        assert!(problems.is_empty(), "{strategy} on {store:?}: {problems:?}");
+    }
     let lessons = rush::rush(strategy, &RushPlan::rush(10, 1), &config(1)).expect("rush runs");
-    assert!(
-        lessons.violations.is_empty(),
-        "{strategy}: {:?}",
-        lessons.violations
-    );
-    assert_eq!(
-        lessons.sold(),
-        1,
-        "{strategy}: exactly one of ten buys the ticket"
-    );
+    let problems = &lessons.violations;
+    assert!(problems.is_empty(), "{strategy}: {problems:?}");
+    assert_eq!(lessons.sold(), 1, "{strategy}: one of ten buys the ticket");
 }
 
 fn oversells(strategy: Strategy) {
-    let run = rush::rush(strategy, &RushPlan::rush(10, 1), &config(1)).expect("rush runs");
-    let kinds: Vec<ViolationKind> = run.violations.iter().map(|v| v.kind).collect();
-    assert!(
-        kinds.contains(&ViolationKind::Oversold),
-        "{strategy}: {:?}",
-        run.violations
-    );
-    assert!(
-        kinds.contains(&ViolationKind::SoldTwice),
-        "{strategy}: {:?}",
-        run.violations
-    );
+    for store in [Store::File, Store::Memory] {
+        let config = ProcessConfig { store, ..config(1) };
+        let run = rush::rush(strategy, &RushPlan::rush(10, 1), &config).expect("rush runs");
+        let kinds: Vec<ViolationKind> = run.violations.iter().map(|v| v.kind).collect();
+        let problems = &run.violations;
+        assert!(
+            kinds.contains(&ViolationKind::Oversold),
+            "{strategy} on {store:?}: {problems:?}"
+        );
+        assert!(
+            kinds.contains(&ViolationKind::SoldTwice),
+            "{strategy} on {store:?}: {problems:?}"
+        );
+    }
 }
 
 rusty_fork_test! {

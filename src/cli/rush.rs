@@ -6,7 +6,7 @@ use clap::Args as ClapArgs;
 use racelab::check::tickets::RushPlan;
 use racelab::process::region::MAX_SEATS;
 use racelab::process::rush::{self, RushRun};
-use racelab::process::{ProcessConfig, Strategy, scenario};
+use racelab::process::{ProcessConfig, Store, Strategy, scenario};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -24,9 +24,17 @@ pub struct Args {
     /// How long the race window waits for the other buyers, in ms.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=10_000))]
     hold_ms: u64,
+    /// Where a locked strategy keeps the office: file (the lessons' JSON
+    /// database) or memory (the shared region).
+    #[arg(long, default_value = "file", value_parser = parse_store)]
+    store: Store,
     /// Also time the rush against joining each buyer before the next starts.
     #[arg(long)]
     compare_join: bool,
+}
+
+fn parse_store(s: &str) -> Result<Store, String> {
+    Store::parse(s).ok_or_else(|| format!("unknown store `{s}` (expected file or memory)"))
 }
 
 fn parse_strategy(s: &str) -> Result<Strategy, String> {
@@ -41,13 +49,14 @@ fn parse_strategy(s: &str) -> Result<Strategy, String> {
 
 pub fn run(args: &Args) -> ExitCode {
     let (buyers, tickets) = (usize::from(args.buyers), usize::from(args.tickets));
-    if args.strategy == Strategy::Atomic && tickets > MAX_SEATS {
+    if (args.strategy == Strategy::Atomic || args.store == Store::Memory) && tickets > MAX_SEATS {
         eprintln!("racelab: the shared office holds at most {MAX_SEATS} tickets");
         return ExitCode::from(2);
     }
     let plan = RushPlan::rush(buyers, tickets);
     let config = ProcessConfig {
         hold: Duration::from_millis(args.hold_ms),
+        store: args.store,
         ..ProcessConfig::default()
     };
     println!(

@@ -198,6 +198,30 @@ pub struct ProcessConfig {
     /// How long a search and a buy each take, as a database query would
     /// (zero for the checks; the join-versus-lock comparison sets it).
     pub work: Duration,
+    /// Where the locked strategies keep the ticket office.
+    pub store: Store,
+}
+
+/// Where a locked strategy keeps the ticket office. (The lock-free
+/// strategy always uses shared memory, the server its own memory.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Store {
+    /// The lessons' JSON database file, written by temporary file + rename.
+    File,
+    /// The shared region's words: the count and the seats, each read and
+    /// written as separate steps under the lock.
+    Memory,
+}
+
+impl Store {
+    pub fn parse(name: &str) -> Option<Store> {
+        match name {
+            "file" => Some(Store::File),
+            "memory" => Some(Store::Memory),
+            _ => None,
+        }
+    }
 }
 
 impl Default for ProcessConfig {
@@ -208,6 +232,7 @@ impl Default for ProcessConfig {
             lock_within: Duration::from_secs(10),
             deadline: Duration::from_secs(30),
             work: Duration::ZERO,
+            store: Store::File,
         }
     }
 }

@@ -3,8 +3,9 @@
 //! lock), then buys: reads the count and, if a ticket is left, waits in the
 //! race window, sells the next seat and writes the database back.
 //!
-//! Locked strategies keep the office in the JSON [`FileDb`]; the lock-free
-//! one in the shared region; the server in its own memory. Every rush is
+//! Locked strategies keep the office in the JSON [`FileDb`] or, with
+//! [`Store::Memory`], in the shared region's words; the lock-free strategy
+//! in the shared region; the server in its own memory. Every rush is
 //! checked by [`crate::check::tickets::check`], as on every tier.
 
 use super::arena::Arena;
@@ -14,7 +15,7 @@ use super::lock::{ProcessLock, exclusive};
 use super::region::{Region, Shared};
 use super::server::{self, Server};
 use super::window::Window;
-use super::{Access, ProcessConfig, Strategy, failure_violation, lockfree};
+use super::{Access, ProcessConfig, Store, Strategy, failure_violation, lockfree};
 use crate::check::Violation;
 use crate::check::tickets::{RushPlan, RushReport, check};
 use crate::model::tickets::Ticket;
@@ -22,6 +23,7 @@ use crate::tier::{Outcome, Work};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 /// What one buyer did, with times in microseconds since the rush began.
@@ -97,6 +99,8 @@ pub fn run(strategy: Strategy, plan: &RushPlan, config: &ProcessConfig) -> Outco
 /// Where the office lives for one rush.
 pub(crate) struct Office<'a> {
     pub capacity: usize,
+    /// Where a locked strategy keeps it.
+    pub store: Store,
     pub shared: &'a Shared,
     pub db: FileDb,
     pub socket: Option<PathBuf>,
@@ -107,8 +111,10 @@ impl Office<'_> {
         match access {
             // A search takes no lock: the atomic rename means it never sees
             // a half-written file.
-            Access::Locked(_) => self.db.load().map_or(-1, |db| db.count),
-            Access::LockFree => self
+            Access::Locked(_) if self.store == Store::File => {
+                self.db.load().map_or(-1, |db| db.count)
+            }
+            Access::Locked(_) | Access::LockFree => self
                 .shared
                 .remaining
                 .load(std::sync::atomic::Ordering::Acquire),
@@ -134,15 +140,16 @@ impl Office<'_> {
         locked_at: &mut Option<u64>,
         epoch: Instant,
     ) -> Result<Option<usize>, String> {
-        let repair = || {
-            let _ = self.db.repair(self.capacity);
-        };
+        let repair = || self.repair();
         exclusive(lock, config.lock_within, repair, || {
             *locked_at = Some(epoch.elapsed().as_micros() as u64);
             self.shared.holder.store(
                 std::process::id() as i32,
                 std::sync::atomic::Ordering::SeqCst,
             );
+            if self.store == Store::Memory {
+                return Ok(self.memory_sale(buyer, config, window));
+            }
             let mut db: Db = self.db.load().map_err(|e| e.to_string())?;
             std::thread::sleep(config.work);
             if db.count <= 0 {
@@ -156,6 +163,42 @@ impl Office<'_> {
             Ok(Some(seat))
         })
         .map_err(|e| e.to_string())?
+    }
+
+    /// The sale on the shared words, under the caller's lock: read the
+    /// count, wait in the window, write the count, then the seat.
+    fn memory_sale(&self, buyer: usize, config: &ProcessConfig, window: &Window) -> Option<usize> {
+        let left = self.shared.remaining.load(Relaxed);
+        std::thread::sleep(config.work);
+        if left <= 0 {
+            return None;
+        }
+        window.pass(self.shared);
+        self.shared.remaining.store(left - 1, Relaxed);
+        let seat = self.capacity.saturating_sub(left as usize);
+        if let Some(word) = self.shared.seats.get(seat) {
+            word.store(buyer as u64 + 1, Relaxed);
+        }
+        Some(seat)
+    }
+
+    /// After a holder died mid-sale: bring the count back in line with
+    /// the seats recorded as sold.
+    fn repair(&self) {
+        match self.store {
+            Store::File => {
+                let _ = self.db.repair(self.capacity);
+            }
+            Store::Memory => {
+                let sold = lockfree::ledger(self.shared, self.capacity)
+                    .iter()
+                    .filter(|s| s.is_some())
+                    .count();
+                self.shared
+                    .remaining
+                    .store((self.capacity - sold) as i64, Relaxed);
+            }
+        }
     }
 
     /// One buyer's whole visit: search, then buy until it has
@@ -223,7 +266,7 @@ impl Office<'_> {
         config: &ProcessConfig,
     ) -> Result<(i64, Vec<Option<usize>>), String> {
         match access {
-            Access::Locked(_) => {
+            Access::Locked(_) if self.store == Store::File => {
                 let db = self.db.load().map_err(|e| e.to_string())?;
                 let mut ledger = vec![None; self.capacity];
                 for (seat, buyer) in db.ledger {
@@ -233,7 +276,7 @@ impl Office<'_> {
                 }
                 Ok((db.count, ledger))
             }
-            Access::LockFree => Ok((
+            Access::Locked(_) | Access::LockFree => Ok((
                 self.shared
                     .remaining
                     .load(std::sync::atomic::Ordering::Acquire),
@@ -266,6 +309,7 @@ pub fn rush(
     let region = Region::create(&arena)?;
     let office = Office {
         capacity: plan.tickets,
+        store: config.store,
         shared: region.shared(),
         db: FileDb::create(&arena.file("tickets.json"), plan.tickets)?,
         socket: None,
@@ -284,13 +328,15 @@ pub(crate) fn rush_in(
     config: &ProcessConfig,
 ) -> std::io::Result<RushRun> {
     let started = Instant::now();
-    if plan.tickets > super::region::MAX_SEATS && strategy == Strategy::Atomic {
+    let in_memory = strategy == Strategy::Atomic
+        || (office.store == Store::Memory && matches!(&*access.borrow(), Access::Locked(_)));
+    if plan.tickets > super::region::MAX_SEATS && in_memory {
         return Err(std::io::Error::other(format!(
             "the shared office has {} seats at most",
             super::region::MAX_SEATS
         )));
     }
-    if strategy == Strategy::Atomic {
+    if in_memory {
         lockfree::open_office(office.shared, plan.tickets);
     }
     let server = match strategy {
@@ -358,6 +404,7 @@ pub(crate) fn rush_in(
 pub(crate) fn office<'a>(region: &'a Region, db: &Path, capacity: usize) -> Office<'a> {
     Office {
         capacity,
+        store: Store::File,
         shared: region.shared(),
         db: FileDb::open(db),
         socket: None,
