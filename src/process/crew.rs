@@ -14,6 +14,9 @@
 //!   death signal takes the workers with it.
 //! - A worker's panic is caught and reported as [`Failure::Panicked`]; it
 //!   never unwinds into the copy of the test harness it inherited.
+//! - Start (or collect) a crew before forking the next: a worker forked
+//!   while another crew's barrier is still shut inherits that barrier's
+//!   write end and would keep it shut until the worker ends.
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, kill};
@@ -270,7 +273,12 @@ fn worker_main<R: Serialize>(
 /// Blocks until the parent closes the barrier's write end (end-of-file).
 fn wait_barrier(barrier: &OwnedFd) -> bool {
     let deadline = Instant::now() + BARRIER_LIMIT;
-    let mut file = File::from(barrier.try_clone().expect("dup the barrier"));
+    // Nothing here may panic: a panic outside `catch_unwind` would unwind
+    // into the copy of the parent's code this child inherited.
+    let Ok(fd) = barrier.try_clone() else {
+        return false;
+    };
+    let mut file = File::from(fd);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
