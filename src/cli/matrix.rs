@@ -6,6 +6,7 @@ use racelab::model::ModelKind;
 use racelab::strategy::{self, Expect, Pair, Scale};
 use racelab::tier::{Outcome, Tier, Work};
 use serde::Serialize;
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -62,6 +63,18 @@ impl Row {
         }
     }
 
+    fn work(&self) -> String {
+        if self.expected == Expect::NotApplicable {
+            return String::new();
+        }
+        match self.outcome.work {
+            Work::Operations { rounds, .. } if !self.outcome.violations.is_empty() => {
+                format!("caught in round {rounds}")
+            }
+            work => work.to_string(),
+        }
+    }
+
     fn evidence(&self) -> String {
         match (self.outcome.violations.first(), &self.expected) {
             (Some(v), _) => v.evidence.clone(),
@@ -94,10 +107,17 @@ fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, String> {
         .into_iter()
         .filter(|t| args.tier.is_none_or(|x| x == *t))
         .collect();
-    Ok(pairs
+    let cells: Vec<(Pair, Tier)> = pairs
         .into_iter()
         .flat_map(|p| tiers.iter().map(move |t| (p, *t)))
-        .collect())
+        // The whole matrix shows a pair with no form on a tier as n/a; a
+        // chosen tier lists only the pairs that exist there.
+        .filter(|(p, t)| args.tier.is_none() || p.expect(*t) != Expect::NotApplicable)
+        .collect();
+    if cells.is_empty() {
+        return Err("no selected pair has a form on that tier (see `racelab list`)".to_string());
+    }
+    Ok(cells)
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -154,41 +174,8 @@ pub fn run(args: &Args) -> ExitCode {
     let _ = std::panic::take_hook();
 
     let failures = rows.iter().filter(|r| !r.ok).count();
-    if args.json {
-        let report = serde_json::json!({ "rows": rows, "mismatches": failures });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("rows serialize")
-        );
-    } else {
-        print_table(&rows);
-        let caught = rows
-            .iter()
-            .filter(|r| !r.outcome.violations.is_empty() && r.ok)
-            .count();
-        println!();
-        let na = rows
-            .iter()
-            .filter(|r| r.expected == Expect::NotApplicable)
-            .count();
-        println!(
-            "{} cells: {} as expected ({} broken runs caught, {na} n/a), {failures} mismatched.",
-            rows.len(),
-            rows.len() - failures,
-            caught
-        );
-        for row in rows.iter().filter(|r| !r.ok) {
-            println!(
-                "MISMATCH {}/{} on {}: expected {}, observed {}. Replay: {}",
-                row.model,
-                row.strategy,
-                row.tier,
-                row.expected.describe(),
-                row.observed(),
-                row.replay
-            );
-        }
-    }
+    // A reader that goes away early (`| head`) is not an error worth a panic.
+    let _ = report(&rows, failures, args.json, &mut std::io::stdout().lock());
     if failures == 0 {
         ExitCode::SUCCESS
     } else {
@@ -196,7 +183,48 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
-fn print_table(rows: &[Row]) {
+fn report(rows: &[Row], failures: usize, json: bool, out: &mut impl Write) -> std::io::Result<()> {
+    if json {
+        let report = serde_json::json!({ "rows": rows, "mismatches": failures });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report).expect("rows serialize")
+        )?;
+        return out.flush();
+    }
+    print_table(rows, out)?;
+    let caught = rows
+        .iter()
+        .filter(|r| !r.outcome.violations.is_empty() && r.ok)
+        .count();
+    writeln!(out)?;
+    let na = rows
+        .iter()
+        .filter(|r| r.expected == Expect::NotApplicable)
+        .count();
+    writeln!(
+        out,
+        "{} cells: {} as expected ({caught} broken runs caught, {na} n/a), {failures} mismatched.",
+        rows.len(),
+        rows.len() - failures
+    )?;
+    for row in rows.iter().filter(|r| !r.ok) {
+        writeln!(
+            out,
+            "MISMATCH {}/{} on {}: expected {}, observed {}. Replay: {}",
+            row.model,
+            row.strategy,
+            row.tier,
+            row.expected.describe(),
+            row.observed(),
+            row.replay
+        )?;
+    }
+    out.flush()
+}
+
+fn print_table(rows: &[Row], out: &mut impl Write) -> std::io::Result<()> {
     let header = [
         "model", "strategy", "tier", "expected", "observed", "work", "time", "evidence",
     ];
@@ -213,11 +241,7 @@ fn print_table(rows: &[Row]) {
                     r.observed(),
                     if r.ok { "" } else { "  <-- MISMATCH" }
                 ),
-                if r.expected == Expect::NotApplicable {
-                    String::new()
-                } else {
-                    r.outcome.work.to_string()
-                },
+                r.work(),
                 if r.expected == Expect::NotApplicable {
                     String::new()
                 } else {
@@ -233,27 +257,30 @@ fn print_table(rows: &[Row]) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |row: &[String]| {
-        let mut out = String::new();
+    let mut line = |row: &[String]| {
+        let mut text = String::new();
         for (i, c) in row.iter().enumerate() {
             if i + 1 == row.len() {
-                out.push_str(c);
+                text.push_str(c);
             } else {
-                out.push_str(&format!("{c:<width$}  ", width = widths[i]));
+                text.push_str(&format!("{c:<width$}  ", width = widths[i]));
             }
         }
-        println!("{}", out.trim_end());
+        writeln!(out, "{}", text.trim_end())
     };
-    line(&header.map(String::from));
-    line(&widths.map(|w| "-".repeat(w)));
+    line(&header.map(String::from))?;
+    line(&widths.map(|w| "-".repeat(w)))?;
     for row in &cells {
-        line(row);
+        line(row)?;
     }
+    Ok(())
 }
 
 pub fn list() -> ExitCode {
+    let mut out = std::io::stdout().lock();
     for pair in strategy::all() {
-        println!(
+        let written = writeln!(
+            out,
             "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} processes: {:<20} {}",
             pair.model,
             pair.strategy,
@@ -263,6 +290,9 @@ pub fn list() -> ExitCode {
             pair.processes.describe(),
             pair.summary
         );
+        if written.is_err() {
+            break; // the reader went away
+        }
     }
     ExitCode::SUCCESS
 }

@@ -1,5 +1,6 @@
 //! The `racelab` command line.
 
+mod demo;
 mod lessons;
 mod matrix;
 mod rush;
@@ -28,6 +29,11 @@ enum Command {
     Rush(rush::Args),
     /// The lessons' process scenarios (§1, §6, §7), run and printed.
     Lessons,
+    /// The lessons' racy counter on real threads: one thread adds, one
+    /// subtracts; the result must be 0.
+    Counter(demo::CounterArgs),
+    /// The lessons' producers and consumers on real threads.
+    Queue(demo::QueueArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -38,5 +44,7 @@ pub fn main() -> ExitCode {
         Some(Command::List) => matrix::list(),
         Some(Command::Rush(args)) => rush::run(&args),
         Some(Command::Lessons) => lessons::run(),
+        Some(Command::Counter(args)) => demo::counter(&args),
+        Some(Command::Queue(args)) => demo::queue(&args),
     }
 }

@@ -34,10 +34,10 @@ impl<B: Backend, const PERMITS: usize> Semaphore<B, PERMITS> {
 }
 
 impl<B: Backend, const PERMITS: usize> Lock<B> for Semaphore<B, PERMITS> {
-    const NAME: &'static str = if PERMITS == 1 {
-        "semaphore-1"
-    } else {
-        "semaphore-2"
+    const NAME: &'static str = match PERMITS {
+        1 => "semaphore-1",
+        2 => "semaphore-2",
+        _ => "semaphore-n",
     };
 
     fn new() -> Self {

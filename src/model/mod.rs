@@ -11,6 +11,7 @@
 
 pub mod counter;
 pub mod queue;
+pub mod reference;
 pub mod tickets;
 
 /// The three models, by name.

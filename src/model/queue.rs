@@ -216,7 +216,12 @@ impl<B: Backend, T: Send + Debug, D: Discipline> CondvarQueue<B, T, D> {
                         self.probe.woke(name);
                         return (state, false);
                     }
-                    cv.wait_timeout(state, deadline - now).0
+                    let (state, timed_out) = cv.wait_timeout(state, deadline - now);
+                    if timed_out && !self.ready(&state, side) {
+                        self.probe.woke(name);
+                        return (state, false);
+                    }
+                    state
                 }
             };
             self.probe.woke(name);

@@ -66,37 +66,31 @@ where
                 None => vec![None],
                 Some(n) => (0..=n).map(Some).collect(),
             };
-            let mut total = None::<Explored>;
+            let (mut executions, mut elapsed) = (0, Duration::ZERO);
+            let mut last = None;
             for bound in bounds {
                 let pass = LoomConfig {
                     preemption_bound: bound,
                     ..config
                 };
                 let body = Arc::clone(&body);
-                let found = run(&pass, &label, move |probe| body(probe));
-                let executions = match (&total, found.outcome.work) {
-                    (Some(t), Work::Executions { count, .. }) => match t.outcome.work {
-                        Work::Executions { count: before, .. } => before + count,
-                        Work::Operations { .. } => count,
-                    },
-                    (None, Work::Executions { count, .. }) => count,
-                    (_, Work::Operations { .. }) => 0,
-                };
-                let elapsed = total.as_ref().map_or(Duration::ZERO, |t| t.outcome.elapsed)
-                    + found.outcome.elapsed;
-                let failed = !found.outcome.violations.is_empty() || !found.outcome.complete;
-                let mut found = found;
+                let mut found = run(&pass, &label, move |probe| body(probe));
+                if let Work::Executions { count, .. } = found.outcome.work {
+                    executions += count;
+                }
+                elapsed += found.outcome.elapsed;
                 found.outcome.work = Work::Executions {
                     count: executions,
                     bound,
                 };
                 found.outcome.elapsed = elapsed;
-                total = Some(found);
-                if failed {
+                let done = !found.outcome.violations.is_empty() || !found.outcome.complete;
+                last = Some(found);
+                if done {
                     break;
                 }
             }
-            total.expect("at least one pass")
+            last.expect("at least one pass")
         })
         .expect("spawn the loom runner thread")
         .join()

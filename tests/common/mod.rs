@@ -1,0 +1,86 @@
+//! Helpers shared by the test files.
+#![allow(dead_code)] // each test file uses a different part
+
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use racelab::check::{Violation, ViolationKind};
+use racelab::model::ModelKind;
+use racelab::strategy::{self, Pair, Plan};
+use racelab::tier::Outcome;
+use racelab::tier::loom::LoomConfig;
+use racelab::tier::threads::ThreadsConfig;
+use std::time::Duration;
+
+pub fn pair(model: ModelKind, strategy: &str) -> Pair {
+    strategy::find(model, strategy).unwrap_or_else(|| panic!("no pair {model}/{strategy}"))
+}
+
+fn describe(violations: &[Violation]) -> String {
+    let lines: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    lines.join("; ")
+}
+
+/// Asserts every invariant held and the search was complete.
+pub fn assert_holds(what: &str, outcome: &Outcome) {
+    assert!(
+        outcome.violations.is_empty(),
+        "{what}: expected to hold, found {}",
+        describe(&outcome.violations)
+    );
+    assert!(
+        outcome.complete,
+        "{what}: the search was capped before it was exhaustive"
+    );
+    println!("{what}: holds, {} in {:.2?}", outcome.work, outcome.elapsed);
+}
+
+/// Asserts the run was caught with a violation of `kind`.
+pub fn assert_caught(what: &str, outcome: &Outcome, kind: ViolationKind) {
+    assert!(
+        outcome.violations.iter().any(|v| v.kind == kind),
+        "{what}: expected a {kind}, found [{}] after {}",
+        describe(&outcome.violations),
+        outcome.work
+    );
+    println!(
+        "{what}: caught, {} after {}",
+        describe(&outcome.violations),
+        outcome.work
+    );
+}
+
+/// Explores `model/strategy` under loom with `plan` at `bound`.
+pub fn loom(model: ModelKind, strategy: &str, plan: Plan, bound: Option<usize>) -> Outcome {
+    pair(model, strategy)
+        .explore(&plan, &LoomConfig::bounded(bound))
+        .outcome
+}
+
+/// A threads-tier configuration for tests: a shorter hold than the
+/// matrix's (a correct lock pays it once per round).
+pub fn threads_config(rounds: u32) -> ThreadsConfig {
+    ThreadsConfig {
+        rounds,
+        hold: Duration::from_millis(100),
+        spin: 0,
+    }
+}
+
+/// A proptest runner whose seed is printed, and taken from `RACELAB_SEED`
+/// when set, so any failure can be replayed exactly.
+pub fn seeded_runner(cases: u32) -> TestRunner {
+    let seed: u64 = match std::env::var("RACELAB_SEED") {
+        Ok(text) => text.parse().expect("RACELAB_SEED must be a u64"),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+    };
+    println!("proptest seed {seed} (replay: RACELAB_SEED={seed} cargo test)");
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
