@@ -19,7 +19,11 @@
 //!   interleaving within a preemption bound; on [real threads](tier::threads),
 //!   millions of operations with a race window held open; under
 //!   [shuttle](tier::shuttle), random and PCT schedules of larger
-//!   configurations, replayable from a printed seed.
+//!   configurations, replayable from a printed seed; in [real
+//!   processes](process), forked workers sharing a JSON file database or a
+//!   shared memory mapping, with kernel locks (flock, fcntl, OFD), locks in
+//!   shared memory (robust pthread mutex, semaphore, spin lock), lock-free
+//!   atomics, or a server process that owns the state.
 //! - The **verdict**: holds, or violated with evidence ([`check::Violation`]).
 //!
 //! - An **explanation** ([`explain`]) is the smallest interleaving that
@@ -55,12 +59,19 @@
 //!
 //! ## Running each tier
 //!
-//! - `racelab matrix` runs every pair on every tier and prints the table.
+//! - `racelab matrix` runs every pair on every tier and prints the table
+//!   (`n/a` where a pair has no form on a tier).
 //! - `racelab explain <model> <strategy>` prints the failing interleaving
 //!   with the fewest preemptions, and the command that replays it.
+//! - `racelab rush --buyers 10 --tickets 1 --strategy flock` runs the
+//!   lessons' ticket rush with real processes; `racelab lessons` runs the
+//!   other process scenarios.
 //! - `cargo test` runs the same checks as tests: `tests/loom_*.rs` (every
 //!   pair under loom, negative controls included), `tests/threads_*.rs`
-//!   (scale, proptest-drawn configurations), `tests/prop_*.rs`.
+//!   (scale, proptest-drawn configurations), `tests/prop_*.rs`,
+//!   `tests/process_*.rs` (each test isolated by rusty-fork; the crash
+//!   tests kill a lock holder with SIGKILL; `process_negative` runs every
+//!   broken process strategy 100 times with `-- --ignored`).
 
 #![warn(unsafe_op_in_unsafe_fn)]
 
@@ -69,6 +80,7 @@ pub mod explain;
 pub mod lock;
 pub mod model;
 pub mod probe;
+pub mod process;
 pub mod strategy;
 pub mod sync;
 pub mod tier;

@@ -12,6 +12,7 @@ use crate::model::queue::{
     CheckOutsideLock, CondvarQueue, IfNotWhile, OneCondvar, QueueImpl, WhileLoop,
 };
 use crate::model::tickets::{AtomicOffice, CheckThenActOffice, LockedOffice, OfficeImpl};
+use crate::process::{ProcessConfig, Strategy as ProcessStrategy};
 use crate::sync::{Loom, Shuttle, Std};
 use crate::tier::loom::{Explored, LoomConfig, explore};
 use crate::tier::shuttle::{self as shuttle_tier, ShuttleConfig};
@@ -30,6 +31,9 @@ pub enum Expect {
     Violates(&'static [ViolationKind]),
     /// This tier cannot decide; the reason says which tier does.
     Either(&'static str),
+    /// The pair has no implementation on this tier (a thread lock has no
+    /// process form, a process lock no thread form).
+    NotApplicable,
 }
 
 impl Expect {
@@ -38,7 +42,7 @@ impl Expect {
         match self {
             Expect::Holds => outcome.violations.is_empty() && outcome.complete,
             Expect::Violates(kinds) => outcome.violations.iter().any(|v| kinds.contains(&v.kind)),
-            Expect::Either(_) => true,
+            Expect::Either(_) | Expect::NotApplicable => true,
         }
     }
 
@@ -50,6 +54,7 @@ impl Expect {
                 names.join(" | ")
             }
             Expect::Either(_) => "either".to_string(),
+            Expect::NotApplicable => "n/a".to_string(),
         }
     }
 }
@@ -80,6 +85,9 @@ pub struct Scale {
     pub shuttle_tickets: RushPlan,
     pub shuttle_queue: QueuePlan,
     pub shuttle: ShuttleConfig,
+    pub processes_counter: CounterPlan,
+    pub processes_tickets: RushPlan,
+    pub processes: ProcessConfig,
 }
 
 impl Scale {
@@ -162,6 +170,27 @@ impl Scale {
             pct_depth: 3,
             seed: shuttle_tier::DEFAULT_SEED,
         },
+        // Processes: 4 workers (fork is dear, and each round forks anew);
+        // the lessons' rush, 10 buyers for 1 ticket. A broken strategy
+        // fails in the first round; the others add rounds for the correct.
+        processes_counter: CounterPlan {
+            adders: 4,
+            subtractors: 0,
+            ops: 500,
+        },
+        processes_tickets: RushPlan {
+            buyers: 10,
+            tickets: 1,
+            per_buyer: 1,
+        },
+        processes: ProcessConfig {
+            rounds: 3,
+            hold: Duration::from_millis(200),
+            lock_within: Duration::from_secs(10),
+            deadline: Duration::from_secs(30),
+            work: Duration::ZERO,
+            store: crate::process::Store::File,
+        },
     };
 
     fn index(model: ModelKind) -> usize {
@@ -179,6 +208,10 @@ impl Scale {
             (ModelKind::Counter, Tier::Shuttle) => Plan::Counter(self.shuttle_counter),
             (ModelKind::Tickets, Tier::Shuttle) => Plan::Tickets(self.shuttle_tickets),
             (ModelKind::Queue, Tier::Shuttle) => Plan::Queue(self.shuttle_queue),
+            (ModelKind::Counter, Tier::Processes) => Plan::Counter(self.processes_counter),
+            (ModelKind::Tickets, Tier::Processes) => Plan::Tickets(self.processes_tickets),
+            // No process queue: the pair is n/a there and never runs.
+            (ModelKind::Queue, Tier::Processes) => Plan::Queue(self.threads_queue),
         }
     }
 
@@ -220,8 +253,12 @@ pub struct Pair {
     pub loom: Expect,
     pub threads: Expect,
     pub shuttle: Expect,
+    pub processes: Expect,
     #[serde(skip)]
-    runner: Runner,
+    runner: Option<Runner>,
+    /// The process form of the strategy, if it has one.
+    #[serde(skip)]
+    process: Option<ProcessStrategy>,
 }
 
 /// Why real threads on this machine cannot decide the Relaxed spin lock.
@@ -239,11 +276,18 @@ const fn shuttle_expect(strategy: &str, loom: Expect) -> Expect {
 }
 
 impl Pair {
+    /// Does the pair have a form on `tier`? (A process-only strategy such
+    /// as flock has none under loom.)
+    pub fn runs_on(&self, tier: Tier) -> bool {
+        self.expect(tier) != Expect::NotApplicable
+    }
+
     pub fn expect(&self, tier: Tier) -> Expect {
         match tier {
             Tier::Loom => self.loom,
             Tier::Threads => self.threads,
             Tier::Shuttle => self.shuttle,
+            Tier::Processes => self.processes,
         }
     }
 
@@ -251,9 +295,10 @@ impl Pair {
     /// pair's model).
     pub fn explore(&self, plan: &Plan, config: &LoomConfig) -> Explored {
         match (self.runner, plan) {
-            (Runner::Counter(run, ..), Plan::Counter(p)) => run(p, config),
-            (Runner::Tickets(run, ..), Plan::Tickets(p)) => run(p, config),
-            (Runner::Queue(run, ..), Plan::Queue(p)) => run(p, config),
+            (Some(Runner::Counter(run, ..)), Plan::Counter(p)) => run(p, config),
+            (Some(Runner::Tickets(run, ..)), Plan::Tickets(p)) => run(p, config),
+            (Some(Runner::Queue(run, ..)), Plan::Queue(p)) => run(p, config),
+            (None, _) => panic!("{}/{} has no loom form", self.model, self.strategy),
             _ => panic!("a {} plan for the {} model", plan_model(plan), self.model),
         }
     }
@@ -261,9 +306,10 @@ impl Pair {
     /// Searches the pair's schedules under shuttle with `plan`.
     pub fn shuttle(&self, plan: &Plan, config: &ShuttleConfig) -> Outcome {
         match (self.runner, plan) {
-            (Runner::Counter(.., run), Plan::Counter(p)) => run(p, config),
-            (Runner::Tickets(.., run), Plan::Tickets(p)) => run(p, config),
-            (Runner::Queue(.., run), Plan::Queue(p)) => run(p, config),
+            (Some(Runner::Counter(.., run)), Plan::Counter(p)) => run(p, config),
+            (Some(Runner::Tickets(.., run)), Plan::Tickets(p)) => run(p, config),
+            (Some(Runner::Queue(.., run)), Plan::Queue(p)) => run(p, config),
+            (None, _) => panic!("{}/{} has no shuttle form", self.model, self.strategy),
             _ => panic!("a {} plan for the {} model", plan_model(plan), self.model),
         }
     }
@@ -271,10 +317,20 @@ impl Pair {
     /// Runs the pair on real threads with `plan`.
     pub fn stress(&self, plan: &Plan, config: &ThreadsConfig) -> Outcome {
         match (self.runner, plan) {
-            (Runner::Counter(_, run, _), Plan::Counter(p)) => run(p, config),
-            (Runner::Tickets(_, run, _), Plan::Tickets(p)) => run(p, config),
-            (Runner::Queue(_, run, _), Plan::Queue(p)) => run(p, config),
+            (Some(Runner::Counter(_, run, _)), Plan::Counter(p)) => run(p, config),
+            (Some(Runner::Tickets(_, run, _)), Plan::Tickets(p)) => run(p, config),
+            (Some(Runner::Queue(_, run, _)), Plan::Queue(p)) => run(p, config),
+            (None, _) => panic!("{}/{} has no thread form", self.model, self.strategy),
             _ => panic!("a {} plan for the {} model", plan_model(plan), self.model),
+        }
+    }
+
+    /// Runs the pair in real processes with `plan`.
+    pub fn fork(&self, plan: &Plan, config: &ProcessConfig) -> Outcome {
+        match (self.process, plan) {
+            (Some(s), Plan::Counter(p)) => crate::process::counter::run(s, p, config),
+            (Some(s), Plan::Tickets(p)) => crate::process::rush::run(s, p, config),
+            _ => panic!("{}/{} has no process form", self.model, self.strategy),
         }
     }
 
@@ -285,6 +341,7 @@ impl Pair {
             Tier::Loom => self.explore(&plan, &scale.loom_config(self.model)).outcome,
             Tier::Threads => self.stress(&plan, &scale.threads_config(self.model)),
             Tier::Shuttle => self.shuttle(&plan, &scale.shuttle),
+            Tier::Processes => self.fork(&plan, &scale.processes),
         }
     }
 }
@@ -401,7 +458,9 @@ macro_rules! pair {
             loom: $loom,
             threads: $threads,
             shuttle: shuttle_expect($name, $loom),
-            runner: pair!(@runner $model, Impl),
+            processes: Expect::NotApplicable,
+            runner: Some(pair!(@runner $model, Impl)),
+            process: None,
         }
     }};
     (@runner Counter, $impl:ident) => { Runner::Counter(loom_counter::<$impl<Loom>>, threads_counter::<$impl<Std>>, shuttle_counter::<$impl<Shuttle>>) };
@@ -413,8 +472,65 @@ use Expect::{Either, Holds, Violates};
 use ViolationKind::*;
 
 /// Every pair, in table order: per model, the correct strategies, then the
-/// broken ones.
+/// broken ones; then the pairs that exist only in processes.
 pub fn all() -> Vec<Pair> {
+    let mut pairs = threads_and_loom();
+    with_processes(&mut pairs);
+    pairs
+}
+
+/// The verdict a process strategy must get on a model.
+fn process_expect(model: ModelKind, strategy: ProcessStrategy) -> Expect {
+    match (model, strategy.correct()) {
+        (_, true) => Holds,
+        (ModelKind::Counter, false) => Violates(&[LostUpdate]),
+        (_, false) => Violates(&[Oversold, SoldTwice]),
+    }
+}
+
+/// Gives each counter and ticket pair whose strategy also exists between
+/// processes (none, spin, semaphore-1/2, atomic) its process verdict, and
+/// adds a pair for each process-only strategy (flock, fcntl, the server...).
+fn with_processes(pairs: &mut Vec<Pair>) {
+    for model in [ModelKind::Counter, ModelKind::Tickets] {
+        for strategy in ProcessStrategy::ALL {
+            let expect = process_expect(model, strategy);
+            match pairs
+                .iter_mut()
+                .find(|p| p.model == model && p.strategy == strategy.name())
+            {
+                Some(pair) => {
+                    pair.processes = expect;
+                    pair.process = Some(strategy);
+                }
+                None => {
+                    let at = pairs
+                        .iter()
+                        .rposition(|p| p.model == model)
+                        .map_or(pairs.len(), |i| i + 1);
+                    pairs.insert(
+                        at,
+                        Pair {
+                            model,
+                            strategy: strategy.name(),
+                            correct: strategy.correct(),
+                            summary: strategy.summary(),
+                            loom: Expect::NotApplicable,
+                            threads: Expect::NotApplicable,
+                            shuttle: Expect::NotApplicable,
+                            processes: expect,
+                            runner: None,
+                            process: Some(strategy),
+                        },
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The pairs with a loom and a thread form.
+fn threads_and_loom() -> Vec<Pair> {
     vec![
         // The counter.
         pair!(Counter, "mutex", true, "std Mutex around read+write", loom: Holds, threads: Holds,

@@ -49,3 +49,16 @@ fn json_output_carries_the_trace_and_the_replay_command() {
     assert_eq!(reads.len(), 2);
     assert!(reads.iter().all(|r| r["value"] == 1), "{reads:?}");
 }
+
+#[test]
+fn a_process_only_strategy_is_refused_with_where_to_see_it() {
+    let out = racelab(&["explain", "counter", "flock"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("runs only on real processes")
+            && stderr.contains("racelab rush --strategy flock"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

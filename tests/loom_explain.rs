@@ -5,10 +5,14 @@
 
 use racelab::explain::{self, Verdict};
 use racelab::strategy::{self, Expect};
+use racelab::tier::Tier;
 
 #[test]
 fn every_broken_strategy_is_explained_by_a_trace_and_a_lesson() {
-    for pair in strategy::all().into_iter().filter(|p| !p.correct) {
+    for pair in strategy::all()
+        .into_iter()
+        .filter(|p| !p.correct && p.runs_on(Tier::Loom))
+    {
         let e = explain::explain(&pair, explain::default_bound(pair.model));
         let name = format!("{}/{} (replay: {})", pair.model, pair.strategy, e.replay);
         assert_eq!(e.verdict, Verdict::Violated, "{name}");
@@ -34,7 +38,10 @@ fn every_broken_strategy_is_explained_by_a_trace_and_a_lesson() {
 
 #[test]
 fn every_correct_strategy_holds_within_the_default_bound() {
-    for pair in strategy::all().into_iter().filter(|p| p.correct) {
+    for pair in strategy::all()
+        .into_iter()
+        .filter(|p| p.correct && p.runs_on(Tier::Loom))
+    {
         let e = explain::explain(&pair, explain::default_bound(pair.model));
         let name = format!("{}/{} (rerun: {})", pair.model, pair.strategy, e.replay);
         assert_eq!(e.verdict, Verdict::Holds, "{name}: {:?}", e.violations);
@@ -45,7 +52,10 @@ fn every_correct_strategy_holds_within_the_default_bound() {
 
 #[test]
 fn only_the_relaxed_spin_lock_needs_weak_memory_to_fail() {
-    for pair in strategy::all().into_iter().filter(|p| !p.correct) {
+    for pair in strategy::all()
+        .into_iter()
+        .filter(|p| !p.correct && p.runs_on(Tier::Loom))
+    {
         let e = explain::explain(&pair, explain::default_bound(pair.model));
         assert_eq!(
             e.weak_memory,

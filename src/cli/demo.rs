@@ -7,7 +7,7 @@ use racelab::check::counter::CounterPlan;
 use racelab::check::queue::{Ending, QueuePlan};
 use racelab::check::thousands;
 use racelab::model::ModelKind;
-use racelab::strategy::{self, Pair, Plan};
+use racelab::strategy::{self, Expect, Pair, Plan};
 use racelab::tier::Outcome;
 use racelab::tier::threads::ThreadsConfig;
 use std::process::ExitCode;
@@ -61,17 +61,22 @@ pub struct QueueArgs {
 }
 
 fn find(model: ModelKind, strategy: &str) -> Result<Pair, String> {
-    strategy::find(model, strategy).ok_or_else(|| {
-        let known: Vec<&str> = strategy::all()
-            .into_iter()
-            .filter(|p| p.model == model)
-            .map(|p| p.strategy)
-            .collect();
-        format!(
-            "unknown {model} strategy `{strategy}` (known: {})",
-            known.join(", ")
-        )
-    })
+    // Only pairs with a thread form (the process-only ones run in
+    // `racelab rush` and `racelab matrix --tier processes`).
+    let on_threads = |p: &Pair| p.threads != Expect::NotApplicable;
+    strategy::find(model, strategy)
+        .filter(on_threads)
+        .ok_or_else(|| {
+            let known: Vec<&str> = strategy::all()
+                .into_iter()
+                .filter(|p| p.model == model && on_threads(p))
+                .map(|p| p.strategy)
+                .collect();
+            format!(
+                "unknown {model} strategy `{strategy}` (known: {})",
+                known.join(", ")
+            )
+        })
 }
 
 fn verdict(outcome: &Outcome) {

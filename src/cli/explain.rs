@@ -5,6 +5,7 @@ use clap::Args as ClapArgs;
 use racelab::explain::{self, render};
 use racelab::model::ModelKind;
 use racelab::strategy;
+use racelab::tier::Tier;
 use std::process::ExitCode;
 
 #[derive(ClapArgs)]
@@ -39,6 +40,17 @@ pub fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(2);
     };
+    if !pair.runs_on(Tier::Loom) {
+        eprintln!(
+            "racelab: {model}/{} runs only on real processes, and explain searches with loom; \
+             see it fail with `racelab rush --strategy {}` or `racelab matrix --tier processes`.\n\
+             Explainable pairs:\n{}",
+            pair.strategy,
+            pair.strategy,
+            explain::known_pairs()
+        );
+        return ExitCode::from(2);
+    }
     // Loom reports a failing execution by panicking; the message becomes
     // the violation, so the default hook's output would only be noise.
     std::panic::set_hook(Box::new(|_| {}));

@@ -18,7 +18,7 @@ pub struct Args {
     /// Only this strategy (see `racelab list`).
     #[arg(long)]
     strategy: Option<String>,
-    /// Only this tier (loom, threads, shuttle).
+    /// Only this tier (loom, threads, shuttle, processes).
     #[arg(long, value_parser = parse_tier)]
     tier: Option<Tier>,
     /// Seed of the shuttle searches (default: a fixed one). A shuttle row
@@ -36,7 +36,8 @@ fn parse_model(s: &str) -> Result<ModelKind, String> {
 }
 
 fn parse_tier(s: &str) -> Result<Tier, String> {
-    Tier::parse(s).ok_or_else(|| format!("unknown tier `{s}` (expected loom, threads or shuttle)"))
+    Tier::parse(s)
+        .ok_or_else(|| format!("unknown tier `{s}` (expected loom, threads, shuttle or processes)"))
 }
 
 /// One line of the table.
@@ -56,6 +57,9 @@ struct Row {
 
 impl Row {
     fn observed(&self) -> String {
+        if self.expected == Expect::NotApplicable {
+            return "n/a".to_string();
+        }
         match self.outcome.violations.first() {
             None if self.outcome.complete => "holds".to_string(),
             None => "incomplete".to_string(),
@@ -64,6 +68,9 @@ impl Row {
     }
 
     fn work(&self) -> String {
+        if self.expected == Expect::NotApplicable {
+            return String::new();
+        }
         match self.outcome.work {
             Work::Operations { rounds, .. } if !self.outcome.violations.is_empty() => {
                 format!("caught in round {rounds}")
@@ -104,10 +111,17 @@ fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, String> {
         .into_iter()
         .filter(|t| args.tier.is_none_or(|x| x == *t))
         .collect();
-    Ok(pairs
+    let cells: Vec<(Pair, Tier)> = pairs
         .into_iter()
         .flat_map(|p| tiers.iter().map(move |t| (p, *t)))
-        .collect())
+        // The whole matrix shows a pair with no form on a tier as n/a; a
+        // chosen tier lists only the pairs that exist there.
+        .filter(|(p, t)| args.tier.is_none() || p.expect(*t) != Expect::NotApplicable)
+        .collect();
+    if cells.is_empty() {
+        return Err("no selected pair has a form on that tier (see `racelab list`)".to_string());
+    }
+    Ok(cells)
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -137,10 +151,24 @@ pub fn run(args: &Args) -> ExitCode {
     let mut rows = Vec::with_capacity(cells.len());
     for (pair, tier) in cells {
         bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
-        let quiet = (tier == Tier::Shuttle).then(super::quiet::QuietStderr::new);
-        let outcome = pair.run(tier, &scale);
-        drop(quiet);
         let expected = pair.expect(tier);
+        // No implementation on this tier: shown as n/a, not run.
+        let outcome = if expected == Expect::NotApplicable {
+            Outcome {
+                violations: Vec::new(),
+                work: Work::Operations {
+                    count: 0,
+                    rounds: 0,
+                },
+                elapsed: Duration::ZERO,
+                complete: true,
+            }
+        } else {
+            let quiet = (tier == Tier::Shuttle).then(super::quiet::QuietStderr::new);
+            let outcome = pair.run(tier, &scale);
+            drop(quiet);
+            outcome
+        };
         let replay = replay(&pair, tier, &outcome.work);
         rows.push(Row {
             model: pair.model,
@@ -195,9 +223,13 @@ fn report(rows: &[Row], failures: usize, json: bool, out: &mut impl Write) -> st
         .filter(|r| !r.outcome.violations.is_empty() && r.ok)
         .count();
     writeln!(out)?;
+    let na = rows
+        .iter()
+        .filter(|r| r.expected == Expect::NotApplicable)
+        .count();
     writeln!(
         out,
-        "{} cells: {} as expected ({caught} broken runs caught), {failures} mismatched.",
+        "{} cells: {} as expected ({caught} broken runs caught, {na} n/a), {failures} mismatched.",
         rows.len(),
         rows.len() - failures
     )?;
@@ -241,7 +273,11 @@ fn print_table(rows: &[Row], out: &mut impl Write) -> std::io::Result<()> {
                     if r.ok { "" } else { "  <-- MISMATCH" }
                 ),
                 r.work(),
-                format!("{:.2}s", r.outcome.elapsed.as_secs_f64()),
+                if r.expected == Expect::NotApplicable {
+                    String::new()
+                } else {
+                    format!("{:.2}s", r.outcome.elapsed.as_secs_f64())
+                },
                 r.evidence(),
             ]
         })
@@ -276,13 +312,14 @@ pub fn list() -> ExitCode {
     for pair in strategy::all() {
         let written = writeln!(
             out,
-            "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} shuttle: {:<28} {}",
+            "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} shuttle: {:<28} processes: {:<20} {}",
             pair.model,
             pair.strategy,
             if pair.correct { "correct" } else { "broken" },
             pair.loom.describe(),
             pair.threads.describe(),
             pair.shuttle.describe(),
+            pair.processes.describe(),
             pair.summary
         );
         if written.is_err() {

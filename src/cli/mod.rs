@@ -2,8 +2,10 @@
 
 mod demo;
 mod explain;
+mod lessons;
 mod matrix;
 mod quiet;
+mod rush;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +26,11 @@ enum Command {
     Matrix(matrix::Args),
     /// List the models and strategies with their expected verdicts.
     List,
+    /// The lessons' ticket rush with real processes: every buyer's search
+    /// and buy, then the verdict.
+    Rush(rush::Args),
+    /// The lessons' process scenarios (§1, §6, §7), run and printed.
+    Lessons,
     /// The lessons' racy counter on real threads: one thread adds, one
     /// subtracts; the result must be 0.
     Counter(demo::CounterArgs),
@@ -47,6 +54,8 @@ pub fn main() -> ExitCode {
         None => matrix::run(&matrix::Args::default()),
         Some(Command::Matrix(args)) => matrix::run(&args),
         Some(Command::List) => matrix::list(),
+        Some(Command::Rush(args)) => rush::run(&args),
+        Some(Command::Lessons) => lessons::run(),
         Some(Command::Counter(args)) => demo::counter(&args),
         Some(Command::Queue(args)) => demo::queue(&args),
         Some(Command::Explain(args)) => explain::run(&args),

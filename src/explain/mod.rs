@@ -241,13 +241,13 @@ pub fn explain(pair: &Pair, max_bound: usize) -> Explanation {
     }
 }
 
-/// Every pair's model and strategy names, for error messages.
+/// Every explainable pair's model and strategy names, for error messages.
 pub fn known_pairs() -> String {
     let mut out = String::new();
     for model in ModelKind::ALL {
         let names: Vec<&str> = crate::strategy::all()
             .iter()
-            .filter(|p| p.model == model)
+            .filter(|p| p.model == model && p.runs_on(crate::tier::Tier::Loom))
             .map(|p| p.strategy)
             .collect();
         out.push_str(&format!("  {model}: {}\n", names.join(", ")));

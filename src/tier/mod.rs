@@ -5,6 +5,8 @@
 //!   widened race window so a broken strategy fails every run.
 //! - [`shuttle`]: randomised (uniform and PCT) schedules of larger
 //!   configurations, each search replayable from its printed seed.
+//! - processes ([`crate::process`]): forked workers, state in a file or a
+//!   shared mapping, locks from the kernel or in shared memory.
 
 pub mod loom;
 pub mod shuttle;
@@ -21,16 +23,18 @@ pub enum Tier {
     Loom,
     Threads,
     Shuttle,
+    Processes,
 }
 
 impl Tier {
-    pub const ALL: [Tier; 3] = [Tier::Loom, Tier::Threads, Tier::Shuttle];
+    pub const ALL: [Tier; 4] = [Tier::Loom, Tier::Threads, Tier::Shuttle, Tier::Processes];
 
     pub fn name(self) -> &'static str {
         match self {
             Tier::Loom => "loom",
             Tier::Threads => "threads",
             Tier::Shuttle => "shuttle",
+            Tier::Processes => "processes",
         }
     }
 

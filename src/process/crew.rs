@@ -1,0 +1,294 @@
+//! Worker processes: forked together, released together, reaped always.
+//!
+//! - **Start barrier**: a pipe. Every worker blocks reading it; the parent
+//!   closes its write end ([`Crew::start`]) and all of them read end-of-file
+//!   at once. Each worker closes its inherited copy of the write end first,
+//!   or the barrier would never open.
+//! - **Results**: one pipe per worker. The worker writes its result as JSON
+//!   and ends with `libc::_exit`, so none of the parent's destructors (temp
+//!   dirs, guards) run twice and no buffered stdio is flushed twice.
+//! - **Nothing outlives its test**: each worker asks the kernel for SIGKILL
+//!   when its parent dies (`PR_SET_PDEATHSIG`); [`Crew::collect`] waits with
+//!   a deadline and then kills; dropping a crew kills and reaps whatever is
+//!   left. rusty-fork's timeout kills only the test process: the parent
+//!   death signal takes the workers with it.
+//! - A worker's panic is caught and reported as [`Failure::Panicked`]; it
+//!   never unwinds into the copy of the test harness it inherited.
+//! - Start (or collect) a crew before forking the next: a worker forked
+//!   while another crew's barrier is still shut inherits that barrier's
+//!   write end and would keep it shut until the worker ends.
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{ForkResult, Pid, fork, getppid, pipe};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+/// How long a worker waits at the start barrier before giving up.
+const BARRIER_LIMIT: Duration = Duration::from_secs(30);
+
+/// Why a worker gave no result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    Panicked(String),
+    /// Exited or was killed without a result (the status says how).
+    Died(String),
+    /// Still running at the deadline; killed.
+    TimedOut,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Panicked(m) => write!(f, "worker panicked: {m}"),
+            Failure::Died(s) => write!(f, "worker died: {s}"),
+            Failure::TimedOut => f.write_str("worker timed out and was killed"),
+        }
+    }
+}
+
+struct Worker {
+    pid: Pid,
+    results: Option<File>,
+    buffer: Vec<u8>,
+    reaped: bool,
+}
+
+/// A group of forked workers.
+pub struct Crew {
+    workers: Vec<Worker>,
+    start: Option<OwnedFd>,
+}
+
+impl Crew {
+    /// Forks `n` workers; worker `i` runs `body(i)` once the barrier opens.
+    /// Call from a process whose other threads hold no lock the body needs
+    /// (the allocator is fork-safe in glibc; stdout's lock may not be, so
+    /// workers never print).
+    pub fn spawn<R, F>(n: usize, body: F) -> std::io::Result<Crew>
+    where
+        R: Serialize,
+        F: Fn(usize) -> R,
+    {
+        // Unflushed output would be written once by each worker as well.
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        let (barrier_r, barrier_w) = pipe()?;
+        let mut crew = Crew {
+            workers: Vec::with_capacity(n),
+            start: Some(barrier_w),
+        };
+        let parent = nix::unistd::getpid();
+        for i in 0..n {
+            let (results_r, results_w) = pipe()?;
+            // SAFETY: the child only runs `worker_main`, which never returns
+            // (it ends in `_exit`), touches no lock another thread of the
+            // parent could hold except the allocator's, which glibc resets
+            // in the child.
+            match unsafe { fork() }? {
+                ForkResult::Child => {
+                    let barrier_w = crew.start.take();
+                    worker_main(parent, barrier_r, barrier_w, results_w, || body(i))
+                }
+                ForkResult::Parent { child } => {
+                    drop(results_w);
+                    crew.workers.push(Worker {
+                        pid: child,
+                        results: Some(File::from(results_r)),
+                        buffer: Vec::new(),
+                        reaped: false,
+                    });
+                }
+            }
+        }
+        Ok(crew)
+    }
+
+    /// The workers' process ids, in spawn order.
+    pub fn pids(&self) -> Vec<Pid> {
+        self.workers.iter().map(|w| w.pid).collect()
+    }
+
+    /// Opens the start barrier: every worker begins at once.
+    pub fn start(&mut self) {
+        self.start = None;
+    }
+
+    /// Sends SIGKILL to worker `i` (the crash fault).
+    pub fn kill(&self, i: usize) {
+        let _ = kill(self.workers[i].pid, Signal::SIGKILL);
+    }
+
+    /// Starts the workers if not yet started, then waits up to `within` for
+    /// every result; a worker still running at the deadline is killed.
+    pub fn collect<R: DeserializeOwned>(mut self, within: Duration) -> Vec<Result<R, Failure>> {
+        self.start();
+        let deadline = Instant::now() + within;
+        self.read_results(deadline);
+        let mut out = Vec::with_capacity(self.workers.len());
+        for w in &mut self.workers {
+            let timed_out = w.results.is_some();
+            if timed_out {
+                let _ = kill(w.pid, Signal::SIGKILL);
+            }
+            let status = reap(w.pid, deadline);
+            w.reaped = true;
+            out.push(decode(&w.buffer, timed_out, status));
+        }
+        out
+    }
+
+    fn read_results(&mut self, deadline: Instant) {
+        loop {
+            let open: Vec<usize> = (0..self.workers.len())
+                .filter(|&i| self.workers[i].results.is_some())
+                .collect();
+            let left = deadline.saturating_duration_since(Instant::now());
+            if open.is_empty() || left.is_zero() {
+                return;
+            }
+            let ready: Vec<usize> = {
+                let mut fds: Vec<PollFd> = open
+                    .iter()
+                    .map(|&i| {
+                        let file = self.workers[i].results.as_ref().expect("open");
+                        PollFd::new(file.as_fd(), PollFlags::POLLIN)
+                    })
+                    .collect();
+                let ms = left.as_millis().clamp(1, 1000) as u16;
+                if poll(&mut fds, PollTimeout::from(ms)).is_err() {
+                    continue;
+                }
+                open.iter()
+                    .zip(&fds)
+                    .filter(|(_, fd)| fd.revents().is_some_and(|r| !r.is_empty()))
+                    .map(|(&i, _)| i)
+                    .collect()
+            };
+            for i in ready {
+                let w = &mut self.workers[i];
+                let mut chunk = [0u8; 4096];
+                let file = w.results.as_mut().expect("open");
+                match file.read(&mut chunk) {
+                    Ok(0) | Err(_) => w.results = None,
+                    Ok(n) => w.buffer.extend_from_slice(&chunk[..n]),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Crew {
+    fn drop(&mut self) {
+        for w in self.workers.iter().filter(|w| !w.reaped) {
+            let _ = kill(w.pid, Signal::SIGKILL);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        for w in self.workers.iter_mut().filter(|w| !w.reaped) {
+            reap(w.pid, deadline);
+            w.reaped = true;
+        }
+    }
+}
+
+/// Waits for `pid` until `deadline`, then kills it and waits for the
+/// SIGKILL to land (a killed process always ends).
+fn reap(pid: Pid, deadline: Instant) -> Option<WaitStatus> {
+    loop {
+        match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => {}
+            Ok(status) => return Some(status),
+            Err(_) => return None,
+        }
+        if Instant::now() >= deadline {
+            let _ = kill(pid, Signal::SIGKILL);
+            return waitpid(pid, None).ok();
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A worker's bytes: `O` + JSON for a result, `P` + message for a panic.
+fn decode<R: DeserializeOwned>(
+    bytes: &[u8],
+    timed_out: bool,
+    status: Option<WaitStatus>,
+) -> Result<R, Failure> {
+    match bytes.split_first() {
+        Some((b'O', json)) => serde_json::from_slice(json)
+            .map_err(|e| Failure::Died(format!("unreadable result ({e})"))),
+        Some((b'P', message)) => Err(Failure::Panicked(
+            String::from_utf8_lossy(message).into_owned(),
+        )),
+        _ if timed_out => Err(Failure::TimedOut),
+        _ => Err(Failure::Died(format!("{status:?}"))),
+    }
+}
+
+fn worker_main<R: Serialize>(
+    parent: Pid,
+    barrier: OwnedFd,
+    barrier_w: Option<OwnedFd>,
+    results: OwnedFd,
+    body: impl FnOnce() -> R,
+) -> ! {
+    drop(barrier_w);
+    // A failed prctl leaves only the crew's own deadline to stop us; the
+    // getppid check closes the race where the parent died before it.
+    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
+    if getppid() != parent {
+        // SAFETY: _exit ends the process without running any destructor.
+        unsafe { libc::_exit(3) }
+    }
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut results = File::from(results);
+    let code = if wait_barrier(&barrier) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+            Ok(value) => {
+                let mut bytes = vec![b'O'];
+                bytes.extend(serde_json::to_vec(&value).unwrap_or_default());
+                i32::from(results.write_all(&bytes).is_err())
+            }
+            Err(payload) => {
+                let mut bytes = vec![b'P'];
+                bytes.extend(crate::check::panic_message(payload.as_ref()).into_bytes());
+                let _ = results.write_all(&bytes);
+                101
+            }
+        }
+    } else {
+        2
+    };
+    drop(results);
+    // SAFETY: _exit ends the process without running the destructors of the
+    // parent's objects this child inherited (temp dirs, crews, guards).
+    unsafe { libc::_exit(code) }
+}
+
+/// Blocks until the parent closes the barrier's write end (end-of-file).
+fn wait_barrier(barrier: &OwnedFd) -> bool {
+    let deadline = Instant::now() + BARRIER_LIMIT;
+    // Nothing here may panic: a panic outside `catch_unwind` would unwind
+    // into the copy of the parent's code this child inherited.
+    let Ok(fd) = barrier.try_clone() else {
+        return false;
+    };
+    let mut file = File::from(fd);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        let mut fds = [PollFd::new(barrier.as_fd(), PollFlags::POLLIN)];
+        let ms = left.as_millis().clamp(1, 1000) as u16;
+        if poll(&mut fds, PollTimeout::from(ms)).unwrap_or(0) > 0 {
+            let mut byte = [0u8; 1];
+            return matches!(file.read(&mut byte), Ok(0));
+        }
+    }
+}

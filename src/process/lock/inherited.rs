@@ -1,0 +1,49 @@
+//! flock on a descriptor opened *before* the fork. **Broken**: every worker
+//! inherits the same open file description, and a flock belongs to the
+//! description, not to the process: when one worker holds it, another
+//! worker's flock on the same description simply succeeds. It excludes
+//! nobody (lost update, oversold).
+//!
+//! Kill -9: the description stays open in the parent and the siblings, so
+//! the kernel releases nothing; a sibling's flock still succeeds, as it did
+//! before (`KillOutcome::Unaffected`). A process that opened the file
+//! itself would stay blocked until the last sharer closes it.
+
+use super::flock::FlockFile;
+use super::{Acquired, LockError, ProcessLock, poll_until};
+use std::fs::File;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct InheritedFlock {
+    file: FlockFile,
+}
+
+impl InheritedFlock {
+    /// Opens the lock file now, in the parent: the mistake.
+    pub fn new(path: PathBuf) -> std::io::Result<InheritedFlock> {
+        Ok(InheritedFlock {
+            file: FlockFile::Open(File::create(&path)?),
+        })
+    }
+}
+
+impl ProcessLock for InheritedFlock {
+    fn name(&self) -> &'static str {
+        "inherited-flock"
+    }
+
+    // No `attach`: the worker keeps the descriptor it inherited.
+
+    fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
+        if poll_until(within, || self.file.try_lock())? {
+            Ok(Acquired::Clean)
+        } else {
+            Err(LockError::Stuck { holder: None })
+        }
+    }
+
+    fn release(&mut self) {
+        self.file.unlock();
+    }
+}

@@ -1,0 +1,166 @@
+//! Process lock strategies, one file each.
+//!
+//! A process lock guards a critical section shared by separate processes:
+//! its state lives where every worker can reach it, in the kernel (a file
+//! lock) or in the shared [`Region`](super::region::Region). Each file says
+//! the verdict it must get and what happens when its holder is killed with
+//! SIGKILL ([`KillOutcome`](super::KillOutcome)), and `tests/process_kill.rs`
+//! proves it.
+//!
+//! Correct:
+//! 1. [`FlockLock`] - `flock(2)`, a fresh descriptor per worker.
+//! 2. [`OfdLock`] - an open-file-description record lock (`F_OFD_SETLK`).
+//! 3. [`FcntlLock`] - the classic POSIX record lock (`F_SETLK`), with its
+//!    trap: closing *any* descriptor of the file drops it.
+//! 4. [`LockFile`] - `open(O_CREAT | O_EXCL)` a lock file; unlink to release.
+//! 5. [`RobustMutex`] - a process-shared, robust pthread mutex.
+//! 6. [`SemaphoreLock`] with 1 permit - a process-shared POSIX semaphore.
+//! 7. [`SpinLock`] - a compare-exchange spin lock on a shared word.
+//!
+//! Broken:
+//! 8. [`NoLock`] - nothing: the read and the write are two steps.
+//! 9. [`SemaphoreLock`] with 2 permits - bounds concurrency, does not exclude.
+//! 10. [`InheritedFlock`] - flock on a descriptor opened *before* the fork:
+//!     every worker shares one open file description, and the lock belongs
+//!     to it, so it excludes nobody.
+//!
+//! The lock-free strategy ([`super::lockfree`]) and the server process
+//! ([`super::server`]) take no lock at all.
+
+mod fcntl;
+mod flock;
+mod inherited;
+mod lockfile;
+mod none;
+mod ofd;
+mod robust;
+mod semaphore;
+mod spin;
+
+pub use fcntl::FcntlLock;
+pub use flock::FlockLock;
+pub use inherited::InheritedFlock;
+pub use lockfile::LockFile;
+pub use none::NoLock;
+pub use ofd::OfdLock;
+pub use robust::RobustMutex;
+pub use semaphore::SemaphoreLock;
+pub use spin::SpinLock;
+
+use std::time::{Duration, Instant};
+
+/// How often a polling acquire looks again.
+pub(crate) const POLL: Duration = Duration::from_micros(50);
+
+/// A lock between processes. Built in the parent before the fork; each
+/// worker calls [`attach`](ProcessLock::attach) after it.
+pub trait ProcessLock {
+    /// The strategy's name.
+    fn name(&self) -> &'static str;
+
+    /// In the worker, after the fork: open again what must belong to one
+    /// process (a lock file's descriptor).
+    fn attach(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    /// Takes the lock, waiting at most `within`.
+    fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError>;
+
+    fn release(&mut self);
+
+    /// After [`Acquired::OwnerDied`] and a repair: the state is sound again.
+    fn mark_consistent(&mut self) {}
+}
+
+/// How the lock was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acquired {
+    Clean,
+    /// The previous holder died holding it (robust mutex): repair the state,
+    /// then call [`ProcessLock::mark_consistent`].
+    OwnerDied,
+}
+
+/// Why the lock was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockError {
+    /// Still held at the deadline; by this pid, when the lock knows it.
+    Stuck {
+        holder: Option<i32>,
+    },
+    /// A lock file outlived its holder.
+    Stale {
+        holder: Option<i32>,
+    },
+    /// A robust mutex unlocked without being marked consistent.
+    NotRecoverable,
+    Os(String),
+}
+
+impl std::fmt::Display for LockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let by = |h: &Option<i32>| h.map_or(String::new(), |p| format!(" by pid {p}"));
+        match self {
+            LockError::Stuck { holder } => {
+                write!(f, "lock still held{} at the deadline", by(holder))
+            }
+            LockError::Stale { holder } => write!(f, "stale lock file left{}", by(holder)),
+            LockError::NotRecoverable => f.write_str("robust mutex not recoverable"),
+            LockError::Os(e) => write!(f, "lock error: {e}"),
+        }
+    }
+}
+
+/// Runs `f` holding `lock`; if the last holder died in its critical
+/// section, runs `repair` first. The lock is released when `f` returns.
+pub fn exclusive<R>(
+    lock: &mut dyn ProcessLock,
+    within: Duration,
+    repair: impl FnOnce(),
+    f: impl FnOnce() -> R,
+) -> Result<R, LockError> {
+    if lock.acquire(within)? == Acquired::OwnerDied {
+        repair();
+        lock.mark_consistent();
+    }
+    let result = f();
+    lock.release();
+    Ok(result)
+}
+
+/// Polls `attempt` until it succeeds or `within` has passed. `attempt`
+/// returns Ok(true) when it took the lock, Ok(false) when it is busy.
+pub(crate) fn poll_until(
+    within: Duration,
+    mut attempt: impl FnMut() -> Result<bool, LockError>,
+) -> Result<bool, LockError> {
+    let deadline = Instant::now() + within;
+    loop {
+        if attempt()? {
+            return Ok(true);
+        }
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// An absolute CLOCK_REALTIME time `within` from now, for the pthread and
+/// semaphore timed waits.
+pub(crate) fn realtime_deadline(within: Duration) -> libc::timespec {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
+    let nanos = now.tv_nsec as u64 + u64::from(within.subsec_nanos());
+    libc::timespec {
+        tv_sec: now.tv_sec
+            + within.as_secs() as libc::time_t
+            + (nanos / 1_000_000_000) as libc::time_t,
+        tv_nsec: (nanos % 1_000_000_000) as libc::c_long,
+    }
+}

@@ -1,0 +1,82 @@
+//! A process-shared, robust pthread mutex in the shared region.
+//! **Correct**: `PTHREAD_PROCESS_SHARED` makes it work across processes
+//! mapping the same memory.
+//!
+//! Kill -9: the kernel's robust futex list marks the mutex; the next
+//! `lock` returns `EOWNERDEAD` with the mutex held. The new holder repairs
+//! the state and calls `pthread_mutex_consistent`
+//! (`KillOutcome::Recovered`). Unlocking without that makes the mutex
+//! `ENOTRECOVERABLE` for ever.
+
+use super::{Acquired, LockError, ProcessLock, realtime_deadline};
+use crate::process::region::Shared;
+use std::time::Duration;
+
+pub struct RobustMutex<'a> {
+    shared: &'a Shared,
+}
+
+impl<'a> RobustMutex<'a> {
+    /// Initialises the mutex in the region (in the parent, before the fork).
+    pub fn new(shared: &'a Shared) -> std::io::Result<RobustMutex<'a>> {
+        // SAFETY: `attr` is initialised by pthread_mutexattr_init before any
+        // other use and destroyed after; the mutex lives in the shared
+        // mapping, which nobody else uses before the fork.
+        unsafe {
+            let mut attr: libc::pthread_mutexattr_t = std::mem::zeroed();
+            check(libc::pthread_mutexattr_init(&mut attr))?;
+            check(libc::pthread_mutexattr_setpshared(
+                &mut attr,
+                libc::PTHREAD_PROCESS_SHARED,
+            ))?;
+            check(libc::pthread_mutexattr_setrobust(
+                &mut attr,
+                libc::PTHREAD_MUTEX_ROBUST,
+            ))?;
+            let done = libc::pthread_mutex_init(shared.mutex.get(), &attr);
+            libc::pthread_mutexattr_destroy(&mut attr);
+            check(done)?;
+        }
+        Ok(RobustMutex { shared })
+    }
+}
+
+fn check(code: libc::c_int) -> std::io::Result<()> {
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::from_raw_os_error(code))
+    }
+}
+
+impl ProcessLock for RobustMutex<'_> {
+    fn name(&self) -> &'static str {
+        "robust-mutex"
+    }
+
+    fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
+        let deadline = realtime_deadline(within);
+        // SAFETY: the mutex was initialised process-shared before the fork
+        // and the mapping outlives `self`.
+        let code = unsafe { libc::pthread_mutex_timedlock(self.shared.mutex.get(), &deadline) };
+        match code {
+            0 => Ok(Acquired::Clean),
+            libc::EOWNERDEAD => Ok(Acquired::OwnerDied),
+            libc::ETIMEDOUT => Err(LockError::Stuck { holder: None }),
+            libc::ENOTRECOVERABLE => Err(LockError::NotRecoverable),
+            e => Err(LockError::Os(
+                std::io::Error::from_raw_os_error(e).to_string(),
+            )),
+        }
+    }
+
+    fn release(&mut self) {
+        // SAFETY: we hold the mutex (acquire succeeded); see `acquire`.
+        unsafe { libc::pthread_mutex_unlock(self.shared.mutex.get()) };
+    }
+
+    fn mark_consistent(&mut self) {
+        // SAFETY: called holding the mutex after EOWNERDEAD, as required.
+        unsafe { libc::pthread_mutex_consistent(self.shared.mutex.get()) };
+    }
+}

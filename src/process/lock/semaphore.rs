@@ -1,0 +1,70 @@
+//! A process-shared POSIX semaphore in the shared region (`sem_init` with
+//! `pshared = 1`). With **1 permit it is correct**: a binary semaphore
+//! excludes. With **2 permits it is broken**, the lessons' "two writers to
+//! the database": it bounds concurrency to two, and two buyers in the
+//! window at once oversell (lost update, oversold).
+//!
+//! Kill -9: a semaphore has no owner, so nobody gives the dead worker's
+//! permit back. With 1 permit the next `sem_timedwait` times out
+//! (`KillOutcome::Stuck`); with 2 the next worker gets the other permit,
+//! but one is gone for good (`KillOutcome::Leaked`).
+
+use super::{Acquired, LockError, ProcessLock, realtime_deadline};
+use crate::process::region::Shared;
+use std::time::Duration;
+
+pub struct SemaphoreLock<'a> {
+    shared: &'a Shared,
+    permits: u32,
+}
+
+impl<'a> SemaphoreLock<'a> {
+    /// Initialises the semaphore in the region (in the parent, before the
+    /// fork) with `permits` permits.
+    pub fn new(shared: &'a Shared, permits: u32) -> std::io::Result<SemaphoreLock<'a>> {
+        // SAFETY: the semaphore lives in the shared mapping, which nobody
+        // uses before the fork; pshared = 1 because processes share it.
+        if unsafe { libc::sem_init(shared.sem.get(), 1, permits) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(SemaphoreLock { shared, permits })
+    }
+
+    /// Permits available now.
+    pub fn available(&self) -> i32 {
+        let mut value = 0;
+        // SAFETY: the semaphore was initialised; `value` is writable.
+        unsafe { libc::sem_getvalue(self.shared.sem.get(), &mut value) };
+        value
+    }
+}
+
+impl ProcessLock for SemaphoreLock<'_> {
+    fn name(&self) -> &'static str {
+        if self.permits == 1 {
+            "semaphore-1"
+        } else {
+            "semaphore-2"
+        }
+    }
+
+    fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
+        let deadline = realtime_deadline(within);
+        loop {
+            // SAFETY: initialised before the fork; the mapping outlives us.
+            if unsafe { libc::sem_timedwait(self.shared.sem.get(), &deadline) } == 0 {
+                return Ok(Acquired::Clean);
+            }
+            match std::io::Error::last_os_error().raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::ETIMEDOUT) => return Err(LockError::Stuck { holder: None }),
+                e => return Err(LockError::Os(format!("sem_timedwait: {e:?}"))),
+            }
+        }
+    }
+
+    fn release(&mut self) {
+        // SAFETY: initialised before the fork; we hold a permit.
+        unsafe { libc::sem_post(self.shared.sem.get()) };
+    }
+}

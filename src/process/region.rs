@@ -1,0 +1,79 @@
+//! A shared memory region: one file in the run's [`Arena`](super::arena::Arena)
+//! (under /dev/shm), mapped `MAP_SHARED` with memmap2's `MmapRaw`.
+//!
+//! Why a file and not `MmapMut::map_anon`: memmap2's anonymous map is
+//! `MAP_PRIVATE`, so after `fork` every worker would write its own copy. A
+//! `MAP_SHARED` mapping of a file is inherited by `fork` still shared: the
+//! workers use the parent's mapping as is (the same address in every
+//! process, which the pthread mutex and the semaphore need).
+//!
+//! Everything in the region is touched only through atomics or through
+//! libc on raw pointers: never through `&mut`.
+
+use super::arena::Arena;
+use memmap2::MmapRaw;
+use std::cell::UnsafeCell;
+use std::fs::OpenOptions;
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
+
+/// Most seats the shared office can hold.
+pub const MAX_SEATS: usize = 64;
+
+/// The region's layout. A zeroed file is a valid value: every atomic is 0;
+/// the mutex and the semaphore are initialised by their strategies before
+/// the fork.
+#[repr(C)]
+pub struct Shared {
+    /// The counter model's value.
+    pub counter: AtomicI64,
+    /// The shared ticket office: tickets left ...
+    pub remaining: AtomicI64,
+    /// ... and seat -> `buyer + 1` (0: unsold).
+    pub seats: [AtomicU64; MAX_SEATS],
+    /// The race window: how many workers are inside it ...
+    pub window_inside: AtomicU32,
+    /// ... and 1 once it has closed (every later pass goes straight on).
+    pub window_closed: AtomicU32,
+    /// The spin lock word: 0 free, otherwise the holder's pid.
+    pub spin: AtomicI32,
+    /// The pid of the worker inside the critical section (crash tests).
+    pub holder: AtomicI32,
+    /// Searches completed (the "search during a buy" demonstration).
+    pub searches: AtomicU32,
+    /// A sequence number shared by every worker's printed lines.
+    pub sequence: AtomicU32,
+    /// A process-shared robust pthread mutex (see `lock::robust`).
+    pub mutex: UnsafeCell<libc::pthread_mutex_t>,
+    /// A process-shared POSIX semaphore (see `lock::semaphore`).
+    pub sem: UnsafeCell<libc::sem_t>,
+}
+
+// SAFETY: the atomics are Sync; the mutex and the semaphore are designed to
+// be used concurrently through libc on a pointer (never through `&mut`).
+unsafe impl Sync for Shared {}
+
+/// The mapping; unmapped on drop (the arena removes the file).
+pub struct Region {
+    map: MmapRaw,
+}
+
+impl Region {
+    pub fn create(arena: &Arena) -> std::io::Result<Region> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(arena.file("region"))?;
+        file.set_len(std::mem::size_of::<Shared>() as u64)?;
+        let map = MmapRaw::map_raw(&file)?;
+        Ok(Region { map })
+    }
+
+    pub fn shared(&self) -> &Shared {
+        // SAFETY: the mapping is at least size_of::<Shared>() bytes, page
+        // aligned (enough for every field), lives as long as `self`, and
+        // starts zeroed, a valid `Shared`; it is only accessed through
+        // atomics and libc calls on raw pointers, never through `&mut`.
+        unsafe { &*(self.map.as_mut_ptr() as *const Shared) }
+    }
+}

@@ -1,0 +1,83 @@
+//! `racelab rush` and `racelab lessons`: the lessons' ticket rush with real
+//! processes, reproduced from the command line, and clear errors (exit 2,
+//! no panic) on bad input.
+
+use std::process::{Command, Output};
+
+fn racelab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_racelab"))
+        .args(args)
+        .output()
+        .expect("run the racelab binary")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn rush_without_a_lock_sells_the_one_ticket_to_all_ten() {
+    let out = racelab(&[
+        "rush",
+        "--buyers",
+        "10",
+        "--tickets",
+        "1",
+        "--strategy",
+        "none",
+    ]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("sold 10 of 1 ticket(s)"), "{text}");
+    assert!(text.contains("oversold: sold 10 tickets of 1"), "{text}");
+    assert_eq!(text.matches(": searched, 1 left").count(), 10, "{text}");
+}
+
+#[test]
+fn rush_under_flock_sells_exactly_one() {
+    let out = racelab(&[
+        "rush",
+        "--buyers",
+        "10",
+        "--tickets",
+        "1",
+        "--strategy",
+        "flock",
+    ]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("sold 1 of 1 ticket(s)"), "{text}");
+    assert_eq!(text.matches(": sold out").count(), 9, "{text}");
+    assert!(text.contains("verdict: holds"), "{text}");
+}
+
+#[test]
+fn bad_rush_input_is_a_clear_error() {
+    for args in [
+        &["rush", "--strategy", "hope"][..],
+        &["rush", "--strategy", "flock", "--buyers", "0"],
+        &["rush", "--strategy", "flock", "--tickets", "-1"],
+        &["rush", "--strategy", "flock", "--store", "disk"],
+        &["rush", "--strategy", "atomic", "--tickets", "500"],
+        &["rush"],
+    ] {
+        let out = racelab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.is_empty() && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn lessons_show_the_process_scenarios() {
+    let out = racelab(&["lessons"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("the parent reads 666"), "{text}");
+    assert!(text.contains("none: 10 of 10 bought"), "{text}");
+    assert!(text.contains("flock: 1 of 10 bought (holds)"), "{text}");
+    assert!(text.contains("(pairs stay together)"), "{text}");
+}

@@ -1,0 +1,28 @@
+//! The ticket database's writes (SCENARIOS.md pitfalls): the lessons'
+//! in-place rewrite lets a reader see an empty file; a temporary file
+//! renamed over the database never does. The reader is scheduled into the
+//! writer's window on purpose (a handshake over shared memory), so the
+//! negative control fails every run, not once in a while.
+
+use racelab::process::filedb::ReadError;
+use racelab::process::scenario;
+use rusty_fork::rusty_fork_test;
+
+rusty_fork_test! {
+    #![rusty_fork(timeout_ms = 30_000)]
+
+    #[test]
+    fn in_place_rewrite_shows_a_reader_an_empty_file() {
+        match scenario::read_during_rewrite(true) {
+            // The reader found the file truncated and not yet rewritten.
+            Err(ReadError::Torn(seen)) => assert_eq!(seen, ""),
+            other => panic!("expected a torn read, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn atomic_rename_never_shows_a_torn_file() {
+        let seen = scenario::read_during_rewrite(false).expect("a whole database");
+        assert_eq!(seen.count, 1, "the reader saw the old, whole file");
+    }
+}
