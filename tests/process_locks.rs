@@ -4,7 +4,7 @@
 
 use racelab::process::arena::Arena;
 use racelab::process::crew::Crew;
-use racelab::process::lock::{FcntlLock, FlockLock, InheritedFlock, OfdLock, ProcessLock};
+use racelab::process::lock::{FlockLock, InheritedFlock, ProcessLock, RecordLock};
 use racelab::process::region::Region;
 use rusty_fork::rusty_fork_test;
 use std::sync::atomic::Ordering::SeqCst;
@@ -27,7 +27,7 @@ fn second_process_gets_in(
         drop(std::fs::read(file).expect("read"));
     }
     let crew = Crew::spawn(1, |_| {
-        let mut again = FcntlLock::new(file.to_path_buf()).expect("lock file");
+        let mut again = RecordLock::classic(file.to_path_buf()).expect("lock file");
         again.attach().expect("attach");
         again.acquire(Duration::from_millis(200)).is_ok()
     })
@@ -48,7 +48,7 @@ rusty_fork_test! {
     fn fcntl_lock_excludes_another_process() {
         let arena = Arena::new().unwrap();
         let path = arena.file("lock");
-        assert!(!second_process_gets_in(FcntlLock::new(path.clone()).unwrap(), &path, false));
+        assert!(!second_process_gets_in(RecordLock::classic(path.clone()).unwrap(), &path, false));
     }
 
     /// The trap: closing *any* descriptor of the file drops a classic
@@ -57,7 +57,7 @@ rusty_fork_test! {
     fn fcntl_lock_is_dropped_by_closing_any_descriptor() {
         let arena = Arena::new().unwrap();
         let path = arena.file("lock");
-        assert!(second_process_gets_in(FcntlLock::new(path.clone()).unwrap(), &path, true));
+        assert!(second_process_gets_in(RecordLock::classic(path.clone()).unwrap(), &path, true));
     }
 
     /// An OFD lock belongs to its open file description: the same close
@@ -66,7 +66,7 @@ rusty_fork_test! {
     fn ofd_lock_survives_closing_another_descriptor() {
         let arena = Arena::new().unwrap();
         let path = arena.file("lock");
-        assert!(!second_process_gets_in(OfdLock::new(path.clone()).unwrap(), &path, true));
+        assert!(!second_process_gets_in(RecordLock::ofd(path.clone()).unwrap(), &path, true));
     }
 
     /// Two workers that inherited one descriptor both "hold" the flock at once.

@@ -29,7 +29,7 @@ pub(crate) fn whole_file(kind: libc::c_int) -> libc::flock {
 }
 
 /// One non-blocking attempt: Ok(true) locked, Ok(false) busy.
-pub(crate) fn try_record_lock(file: &File, ofd: bool) -> Result<bool, LockError> {
+fn try_record_lock(file: &File, ofd: bool) -> Result<bool, LockError> {
     let request = whole_file(libc::F_WRLCK);
     let arg = if ofd {
         FcntlArg::F_OFD_SETLK(&request)
@@ -43,7 +43,7 @@ pub(crate) fn try_record_lock(file: &File, ofd: bool) -> Result<bool, LockError>
     }
 }
 
-pub(crate) fn record_unlock(file: &File, ofd: bool) {
+fn record_unlock(file: &File, ofd: bool) {
     let request = whole_file(libc::F_UNLCK);
     let arg = if ofd {
         FcntlArg::F_OFD_SETLK(&request)
@@ -53,20 +53,46 @@ pub(crate) fn record_unlock(file: &File, ofd: bool) {
     let _ = fcntl(file.as_fd(), arg);
 }
 
-pub struct FcntlLock {
-    path: PathBuf,
-    file: Option<File>,
+/// Whose lock it is: the (process, file) pair's, or the open file
+/// description's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    /// `F_SETLK`: dropped when the process closes any descriptor of the file.
+    Classic,
+    /// `F_OFD_SETLK`: held by the open file description (see `ofd.rs`).
+    Ofd,
 }
 
-impl FcntlLock {
-    pub fn new(path: PathBuf) -> std::io::Result<FcntlLock> {
+/// A whole-file write lock through `fcntl`, of either kind. Each worker
+/// opens its own descriptor after the fork (`attach`).
+pub struct RecordLock {
+    path: PathBuf,
+    file: Option<File>,
+    kind: RecordKind,
+}
+
+impl RecordLock {
+    /// The classic record lock (this file's strategy).
+    pub fn classic(path: PathBuf) -> std::io::Result<RecordLock> {
+        Self::new(path, RecordKind::Classic)
+    }
+
+    pub(crate) fn new(path: PathBuf, kind: RecordKind) -> std::io::Result<RecordLock> {
         File::create(&path)?;
-        Ok(FcntlLock { path, file: None })
+        Ok(RecordLock {
+            path,
+            file: None,
+            kind,
+        })
     }
 
     /// The open lock file (after `attach`).
     pub fn file(&self) -> Option<&File> {
         self.file.as_ref()
+    }
+
+    fn is_ofd(&self) -> bool {
+        self.kind == RecordKind::Ofd
     }
 }
 
@@ -78,9 +104,12 @@ pub(crate) fn open_rw(path: &PathBuf) -> std::io::Result<File> {
         .open(path)
 }
 
-impl ProcessLock for FcntlLock {
+impl ProcessLock for RecordLock {
     fn name(&self) -> &'static str {
-        "fcntl"
+        match self.kind {
+            RecordKind::Classic => "fcntl",
+            RecordKind::Ofd => "ofd",
+        }
     }
 
     fn attach(&mut self) -> std::io::Result<()> {
@@ -89,11 +118,12 @@ impl ProcessLock for FcntlLock {
     }
 
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
+        let ofd = self.is_ofd();
         let file = self
             .file
             .as_ref()
             .ok_or(LockError::Os("not attached".into()))?;
-        if poll_until(within, || try_record_lock(file, false))? {
+        if poll_until(within, || try_record_lock(file, ofd))? {
             Ok(Acquired::Clean)
         } else {
             Err(LockError::Stuck { holder: None })
@@ -102,7 +132,7 @@ impl ProcessLock for FcntlLock {
 
     fn release(&mut self) {
         if let Some(file) = &self.file {
-            record_unlock(file, false);
+            record_unlock(file, self.is_ofd());
         }
     }
 }

@@ -9,8 +9,8 @@
 //!
 //! Correct:
 //! 1. [`FlockLock`] - `flock(2)`, a fresh descriptor per worker.
-//! 2. [`OfdLock`] - an open-file-description record lock (`F_OFD_SETLK`).
-//! 3. [`FcntlLock`] - the classic POSIX record lock (`F_SETLK`), with its
+//! 2. [`RecordLock::ofd`] - an open-file-description record lock (`F_OFD_SETLK`).
+//! 3. [`RecordLock::classic`] - the classic POSIX record lock (`F_SETLK`), with its
 //!    trap: closing *any* descriptor of the file drops it.
 //! 4. [`LockFile`] - `open(O_CREAT | O_EXCL)` a lock file; unlink to release.
 //! 5. [`RobustMutex`] - a process-shared, robust pthread mutex.
@@ -37,12 +37,11 @@ mod robust;
 mod semaphore;
 mod spin;
 
-pub use fcntl::FcntlLock;
+pub use fcntl::{RecordKind, RecordLock};
 pub use flock::FlockLock;
 pub use inherited::InheritedFlock;
 pub use lockfile::LockFile;
 pub use none::NoLock;
-pub use ofd::OfdLock;
 pub use robust::RobustMutex;
 pub use semaphore::SemaphoreLock;
 pub use spin::SpinLock;
