@@ -1,9 +1,15 @@
 //! Runs after the other process tests (cargo runs test binaries in name
-//! order): no racelab file is left in the temporary directory or /dev/shm
-//! by a process that has ended, and no worker process is left running.
+//! order): no racelab file made during this test run is left in the
+//! temporary directory or /dev/shm by a process that has ended, and no
+//! worker process is left running.
+//!
+//! "During this run": since the process that launched this binary (cargo
+//! test) started. A machine shared with other checkouts may hold older
+//! leftovers of theirs; those are not this run's to answer for.
 
 use racelab::process::arena::{PREFIX, base_dir, leftovers};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The pid in `racelab-<pid>-<n>-...`.
 fn creator(path: &Path) -> Option<i32> {
@@ -15,13 +21,47 @@ fn alive(pid: i32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
 
+/// When the process that launched this test binary started (field 22 of
+/// /proc/<ppid>/stat, in clock ticks after boot).
+fn run_started() -> SystemTime {
+    let ppid = std::os::unix::process::parent_id();
+    let stat = std::fs::read_to_string(format!("/proc/{ppid}/stat")).expect("the parent's stat");
+    // Fields after the command name, which ends with the last ')': state is
+    // field 3, so starttime (22) is the 20th of these.
+    let ticks: u64 = stat
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.split_whitespace().nth(19))
+        .and_then(|t| t.parse().ok())
+        .expect("starttime in /proc/<ppid>/stat");
+    let boot: u64 = std::fs::read_to_string("/proc/stat")
+        .expect("/proc/stat")
+        .lines()
+        .find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok())
+        .expect("btime in /proc/stat");
+    // SAFETY: sysconf only reads a configuration value.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    // A second's slack: btime is whole seconds.
+    UNIX_EPOCH + Duration::from_secs(boot) + Duration::from_millis(ticks * 1000 / per_second)
+        - Duration::from_secs(1)
+}
+
+fn changed_since(path: &Path, since: SystemTime) -> bool {
+    std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t >= since)
+}
+
 #[test]
 fn no_racelab_file_outlives_its_process() {
+    let since = run_started();
     let mut dirs = vec![base_dir(), std::env::temp_dir(), PathBuf::from("/dev/shm")];
+    dirs.sort();
     dirs.dedup();
     let left: Vec<PathBuf> = dirs
         .iter()
         .flat_map(|d| leftovers(d, None))
+        .filter(|p| changed_since(p, since))
         // A live creator is a test still running (another checkout's, say).
         .filter(|p| creator(p).is_none_or(|pid| !alive(pid)))
         .collect();
