@@ -65,6 +65,7 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 
 pub mod check;
+pub mod ipc;
 pub mod lock;
 pub mod model;
 pub mod probe;

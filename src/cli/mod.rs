@@ -2,6 +2,7 @@
 
 mod lessons;
 mod matrix;
+mod pi;
 mod rush;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,9 @@ enum Command {
     Rush(rush::Args),
     /// The lessons' process scenarios (§1, §6, §7), run and printed.
     Lessons,
+    /// Ten processes compute pi and hand their partial sums to the parent
+    /// through an IPC mechanism (pipe, fifo, mqueue, shm, sockets, files).
+    Pi(pi::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -38,5 +42,6 @@ pub fn main() -> ExitCode {
         Some(Command::List) => matrix::list(),
         Some(Command::Rush(args)) => rush::run(&args),
         Some(Command::Lessons) => lessons::run(),
+        Some(Command::Pi(args)) => pi::run(&args),
     }
 }
