@@ -17,6 +17,7 @@ mod fifo;
 mod files;
 mod mqueue;
 mod pipe;
+pub mod pitfall;
 mod shm;
 mod stream;
 
