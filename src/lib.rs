@@ -77,6 +77,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod ipc;
 pub mod lock;
 pub mod model;
 pub mod probe;

@@ -4,6 +4,7 @@ mod demo;
 mod explain;
 mod lessons;
 mod matrix;
+mod pi;
 mod quiet;
 mod rush;
 
@@ -39,6 +40,9 @@ enum Command {
     /// Show the smallest interleaving that breaks a strategy (loom, fewest
     /// preemptions first), or prove none exists within the bound.
     Explain(explain::Args),
+    /// Ten processes compute pi and hand their partial sums to the parent
+    /// through an IPC mechanism (pipe, fifo, mqueue, shm, sockets, files).
+    Pi(pi::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -59,5 +63,6 @@ pub fn main() -> ExitCode {
         Some(Command::Counter(args)) => demo::counter(&args),
         Some(Command::Queue(args)) => demo::queue(&args),
         Some(Command::Explain(args)) => explain::run(&args),
+        Some(Command::Pi(args)) => pi::run(&args),
     }
 }
