@@ -3,6 +3,7 @@
 mod lessons;
 mod matrix;
 mod pi;
+mod pitfalls;
 mod rush;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,10 @@ enum Command {
     /// Ten processes compute pi and hand their partial sums to the parent
     /// through an IPC mechanism (pipe, fifo, mqueue, shm, sockets, files).
     Pi(pi::Args),
+    /// The lessons' IPC pitfalls, each broken form next to its fix: torn
+    /// pipe writes, unframed stream reads, a 2-permit semaphore, an alarm
+    /// around a fifo open, a queue with no lock, consumers never stopped.
+    Pitfalls,
 }
 
 pub fn main() -> ExitCode {
@@ -43,5 +48,6 @@ pub fn main() -> ExitCode {
         Some(Command::Rush(args)) => rush::run(&args),
         Some(Command::Lessons) => lessons::run(),
         Some(Command::Pi(args)) => pi::run(&args),
+        Some(Command::Pitfalls) => pitfalls::run(),
     }
 }
