@@ -81,6 +81,17 @@ rusty_fork_test! {
     }
 
     #[test]
+    fn racelab_pitfalls_shows_every_pitfall_as_the_lessons_say() {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_racelab"))
+            .arg("pitfalls")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert_eq!(text.lines().filter(|l| l.starts_with("ok ")).count(), 8, "{text}");
+    }
+
+    #[test]
     fn with_a_writer_the_fifo_opens_before_the_alarm() {
         let r = open_fifo_with_alarm(5, true).unwrap();
         assert_eq!(r.outcome, OpenOutcome::Opened, "{r:?}");

@@ -5,6 +5,7 @@ mod explain;
 mod lessons;
 mod matrix;
 mod pi;
+mod pitfalls;
 mod quiet;
 mod rush;
 
@@ -43,6 +44,10 @@ enum Command {
     /// Ten processes compute pi and hand their partial sums to the parent
     /// through an IPC mechanism (pipe, fifo, mqueue, shm, sockets, files).
     Pi(pi::Args),
+    /// The lessons' IPC pitfalls, each broken form next to its fix: torn
+    /// pipe writes, unframed stream reads, a 2-permit semaphore, an alarm
+    /// around a fifo open, a queue with no lock, consumers never stopped.
+    Pitfalls,
 }
 
 pub fn main() -> ExitCode {
@@ -64,5 +69,6 @@ pub fn main() -> ExitCode {
         Some(Command::Queue(args)) => demo::queue(&args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Pi(args)) => pi::run(&args),
+        Some(Command::Pitfalls) => pitfalls::run(),
     }
 }

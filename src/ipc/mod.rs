@@ -18,7 +18,9 @@ mod files;
 mod mqueue;
 mod pipe;
 pub mod pitfall;
+pub mod producers;
 mod shm;
+pub mod shm_queue;
 mod stream;
 
 use crate::process::arena::Arena;

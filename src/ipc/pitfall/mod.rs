@@ -10,7 +10,7 @@
 
 pub mod alarm;
 pub mod framing;
-mod mapping;
+pub(crate) mod mapping;
 pub mod permits;
 pub mod tear;
 

@@ -1,0 +1,140 @@
+//! `racelab pitfalls`: the lessons' IPC pitfalls, each broken form next to
+//! its fix, run once with real processes and printed. Exits 1 if a broken
+//! form did not fail or a fix did not hold.
+
+use racelab::check::queue::{Ending, QueuePlan, check};
+use racelab::ipc::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
+use racelab::ipc::pitfall::framing::{Reading, stream_messages};
+use racelab::ipc::pitfall::permits;
+use racelab::ipc::pitfall::tear::{CAPACITY, PIPE_BUF, pipe_writers};
+use racelab::ipc::producers;
+use racelab::ipc::shm_queue::Flavor;
+use std::io;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// One line: what was shown, and whether it came out as the lesson says.
+fn line(what: &str, result: io::Result<(bool, String)>) -> bool {
+    match result {
+        Ok((as_expected, detail)) => {
+            let mark = if as_expected { "ok  " } else { "FAIL" };
+            println!("{mark} {what}: {detail}");
+            as_expected
+        }
+        Err(e) => {
+            println!("FAIL {what}: {e}");
+            false
+        }
+    }
+}
+
+pub fn run() -> ExitCode {
+    let mut all = true;
+    all &= line(
+        "4 writers, 64 KiB writes, one pipe (torn)",
+        pipe_writers(4, 8, 4 * CAPACITY).map(|r| {
+            (
+                r.torn > 0,
+                format!("{} of {} messages torn", r.torn, r.chunks),
+            )
+        }),
+    );
+    all &= line(
+        "4 writers, PIPE_BUF writes, one pipe (intact)",
+        pipe_writers(4, 32, PIPE_BUF).map(|r| {
+            (
+                r.torn == 0,
+                format!("{} of {} messages torn", r.torn, r.chunks),
+            )
+        }),
+    );
+    let sent: [&[u8]; 2] = [b"hello", b"world"];
+    all &= line(
+        "one recv per message on a stream socket",
+        stream_messages(Reading::OneReadPerMessage, &sent).map(|got| {
+            (
+                got.len() != 2,
+                format!(
+                    "2 messages sent, {} received: {:?}",
+                    got.len(),
+                    got.iter()
+                        .map(|m| String::from_utf8_lossy(m))
+                        .collect::<Vec<_>>()
+                ),
+            )
+        }),
+    );
+    all &= line(
+        "length-framed stream socket",
+        stream_messages(Reading::LengthFramed, &sent).map(|got| {
+            (
+                got == sent.map(<[u8]>::to_vec),
+                format!("2 messages sent, {} received", got.len()),
+            )
+        }),
+    );
+    all &= line(
+        "semaphore with 2 permits, 4 writers",
+        permits::writers(2, 4, 3, Duration::from_secs(5)).map(|r| {
+            (
+                r.most_inside == 2 && r.overlapping > 0,
+                format!(
+                    "at most {} inside, {} entries overlapped another: bounded, not exclusive",
+                    r.most_inside, r.overlapping
+                ),
+            )
+        }),
+    );
+    all &= line(
+        "alarm(1) around open of a fifo with no writer",
+        open_fifo_with_alarm(1, false).map(|r| {
+            (
+                r.outcome == OpenOutcome::Interrupted,
+                format!("{:?} after {} ms", r.outcome, r.waited_ms),
+            )
+        }),
+    );
+    let plan = QueuePlan {
+        producers: 3,
+        consumers: 2,
+        items: 3,
+        capacity: 2,
+        ending: Ending::Never,
+    };
+    all &= line(
+        "shared-memory queue, consumers never told to stop",
+        producers::run(&plan, Flavor::Locked, Duration::from_secs(1)).map(|r| {
+            (
+                r.stuck_consumers == plan.consumers,
+                format!(
+                    "{} of {} consumers still waiting after 1 s",
+                    r.stuck_consumers, plan.consumers
+                ),
+            )
+        }),
+    );
+    let plan = QueuePlan {
+        ending: Ending::Close,
+        ..plan
+    };
+    all &= line(
+        "shared-memory queue without a lock",
+        producers::run(&plan, Flavor::Unlocked, Duration::from_millis(300)).map(|r| {
+            match check(&plan, &r.report, false) {
+                Err(v) => (
+                    true,
+                    v.iter()
+                        .map(|v| v.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                Ok(()) => (false, "no violation".to_string()),
+            }
+        }),
+    );
+    if all {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
