@@ -71,7 +71,9 @@
 //!   (scale, proptest-drawn configurations), `tests/prop_*.rs`,
 //!   `tests/process_*.rs` (each test isolated by rusty-fork; the crash
 //!   tests kill a lock holder with SIGKILL; `process_negative` runs every
-//!   broken process strategy 100 times with `-- --ignored`).
+//!   broken process strategy 100 times with `-- --ignored`),
+//!   `tests/shuttle_pairs.rs` (every pair under shuttle, with its seed), and
+//!   `tests/explain_golden.rs` (the classic traces, replayed twice).
 
 #![warn(unsafe_op_in_unsafe_fn)]
 

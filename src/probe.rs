@@ -19,6 +19,10 @@
 
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::atomic::{
+    AtomicBool,
+    Ordering::{Acquire, Release},
+};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -261,7 +265,7 @@ impl Probe {
 
 /// A race window that is held open until `parties` threads are inside it or
 /// `hold` has passed since the first one entered, whichever comes first;
-/// after that it is a short spin.
+/// after that every pass goes straight through.
 ///
 /// Under a correct lock only one thread can ever be inside, so the window
 /// costs `hold` once per run and changes nothing. Under a broken one the
@@ -270,7 +274,9 @@ impl Probe {
 pub struct RaceWindow {
     parties: usize,
     hold: Duration,
-    spin: u32,
+    /// Set once the window has been held: later passes (every operation
+    /// of a million-op run) read this and go on without taking `state`.
+    closed: AtomicBool,
     state: Mutex<WindowState>,
     opened: Condvar,
 }
@@ -283,17 +289,20 @@ struct WindowState {
 }
 
 impl RaceWindow {
-    pub fn new(parties: usize, hold: Duration, spin: u32) -> Self {
+    pub fn new(parties: usize, hold: Duration) -> Self {
         RaceWindow {
             parties,
             hold,
-            spin,
+            closed: AtomicBool::new(false),
             state: Mutex::new(WindowState::default()),
             opened: Condvar::new(),
         }
     }
 
     fn pass(&self) {
+        if self.closed.load(Acquire) {
+            return;
+        }
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if !state.done {
             let deadline = *state
@@ -304,6 +313,7 @@ impl RaceWindow {
                 let now = Instant::now();
                 if state.inside >= self.parties || now >= deadline {
                     state.done = true;
+                    self.closed.store(true, Release);
                     self.opened.notify_all();
                     break;
                 }
@@ -313,15 +323,11 @@ impl RaceWindow {
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
             }
-            return;
-        }
-        drop(state);
-        for _ in 0..self.spin {
-            std::hint::spin_loop();
         }
     }
 
     fn reset(&self) {
         *self.state.lock().unwrap_or_else(PoisonError::into_inner) = WindowState::default();
+        self.closed.store(false, Release);
     }
 }

@@ -134,17 +134,14 @@ impl Scale {
             ThreadsConfig {
                 rounds: 1,
                 hold: Duration::from_millis(300),
-                spin: 0,
             },
             ThreadsConfig {
                 rounds: 1,
                 hold: Duration::from_millis(300),
-                spin: 0,
             },
             ThreadsConfig {
                 rounds: 20,
                 hold: Duration::from_millis(300),
-                spin: 0,
             },
         ],
         // Shuttle: more threads and operations than loom can exhaust.

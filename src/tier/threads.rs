@@ -20,8 +20,6 @@ pub struct ThreadsConfig {
     pub rounds: u32,
     /// How long the race window waits for a second thread (once per round).
     pub hold: Duration,
-    /// Spin iterations in the race window after it has been held.
-    pub spin: u32,
 }
 
 impl Default for ThreadsConfig {
@@ -29,7 +27,6 @@ impl Default for ThreadsConfig {
         ThreadsConfig {
             rounds: 1,
             hold: Duration::from_millis(300),
-            spin: 0,
         }
     }
 }
@@ -57,7 +54,7 @@ pub fn run(config: &ThreadsConfig, racers: Racers, round: &Round<'_>) -> Outcome
     let mut violations = Vec::new();
     while rounds < config.rounds.max(1) {
         rounds += 1;
-        let window = RaceWindow::new(racers.parties, config.hold, config.spin);
+        let window = RaceWindow::new(racers.parties, config.hold);
         let probe = Probe::new(Some(window), false, Std::worker);
         operations += racers.operations;
         if let Err(found) = round(probe, Arc::new(Barrier::new(racers.threads))) {

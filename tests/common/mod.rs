@@ -61,7 +61,6 @@ pub fn threads_config(rounds: u32) -> ThreadsConfig {
     ThreadsConfig {
         rounds,
         hold: Duration::from_millis(100),
-        spin: 0,
     }
 }
 

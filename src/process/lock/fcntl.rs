@@ -9,7 +9,7 @@
 //! Kill -9: the kernel drops a dead process's record locks
 //! (`KillOutcome::Released`).
 
-use super::{Acquired, LockError, ProcessLock, poll_until};
+use super::{Acquired, LockError, ProcessLock, acquire_by_polling};
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, fcntl};
 use std::fs::File;
@@ -123,11 +123,7 @@ impl ProcessLock for RecordLock {
             .file
             .as_ref()
             .ok_or(LockError::Os("not attached".into()))?;
-        if poll_until(within, || try_record_lock(file, ofd))? {
-            Ok(Acquired::Clean)
-        } else {
-            Err(LockError::Stuck { holder: None })
-        }
+        acquire_by_polling(within, || try_record_lock(file, ofd))
     }
 
     fn release(&mut self) {

@@ -6,7 +6,7 @@
 //! Kill -9: the kernel closes the dead worker's descriptors and the lock
 //! goes with them (`KillOutcome::Released`).
 
-use super::{Acquired, LockError, ProcessLock, poll_until};
+use super::{Acquired, LockError, ProcessLock, acquire_by_polling};
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::File;
@@ -82,11 +82,7 @@ impl ProcessLock for FlockLock {
     }
 
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
-        if poll_until(within, || self.file.try_lock())? {
-            Ok(Acquired::Clean)
-        } else {
-            Err(LockError::Stuck { holder: None })
-        }
+        acquire_by_polling(within, || self.file.try_lock())
     }
 
     fn release(&mut self) {

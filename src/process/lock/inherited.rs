@@ -10,7 +10,7 @@
 //! itself would stay blocked until the last sharer closes it.
 
 use super::flock::FlockFile;
-use super::{Acquired, LockError, ProcessLock, poll_until};
+use super::{Acquired, LockError, ProcessLock, acquire_by_polling};
 use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -36,11 +36,7 @@ impl ProcessLock for InheritedFlock {
     // No `attach`: the worker keeps the descriptor it inherited.
 
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
-        if poll_until(within, || self.file.try_lock())? {
-            Ok(Acquired::Clean)
-        } else {
-            Err(LockError::Stuck { holder: None })
-        }
+        acquire_by_polling(within, || self.file.try_lock())
     }
 
     fn release(&mut self) {

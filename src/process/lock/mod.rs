@@ -146,6 +146,19 @@ pub(crate) fn poll_until(
     }
 }
 
+/// `acquire` for a lock with no holder to name: poll `attempt` until it
+/// takes the lock ([`Acquired::Clean`]) or `within` passes (stuck).
+pub(crate) fn acquire_by_polling(
+    within: Duration,
+    attempt: impl FnMut() -> Result<bool, LockError>,
+) -> Result<Acquired, LockError> {
+    if poll_until(within, attempt)? {
+        Ok(Acquired::Clean)
+    } else {
+        Err(LockError::Stuck { holder: None })
+    }
+}
+
 /// An absolute CLOCK_REALTIME time `within` from now, for the pthread and
 /// semaphore timed waits.
 pub(crate) fn realtime_deadline(within: Duration) -> libc::timespec {
