@@ -1,16 +1,18 @@
-//! SCENARIOS.md §4 over processes: a bounded queue in shared memory (robust
-//! process-shared mutex, process-shared condition variables), 3 producer
-//! and 2 consumer processes, checked with the thread tier's invariants.
+//! SCENARIOS.md §4 over processes, for every process queue racelab has
+//! (`Via::ALL`: the shared-memory rings and the kernel transports): 3
+//! producer and 2 consumer processes, checked with the thread tier's
+//! invariants. Every correct queue holds with either ending; every broken
+//! one is caught and names its violation.
 
-use racelab::check::ViolationKind;
-use racelab::check::queue::{Ending, QueuePlan, check};
-use racelab::ipc::producers::run;
-use racelab::ipc::shm_queue::{Flavor, QueueError, ShmQueue};
-use racelab::process::arena::{Arena, base_dir, leftovers};
+use racelab::check::queue::{Ending, QueuePlan};
+use racelab::ipc::queue::Via;
+use racelab::ipc::queue::run::run;
+use racelab::process::arena::{base_dir, leftovers};
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(3);
+/// The parent's join bound for a correct queue (never reached).
+const WAIT: Duration = Duration::from_secs(20);
 
 fn plan(ending: Ending) -> QueuePlan {
     QueuePlan {
@@ -22,100 +24,101 @@ fn plan(ending: Ending) -> QueuePlan {
     }
 }
 
-fn correct(ending: Ending) {
+fn correct() -> impl Iterator<Item = Via> {
+    Via::ALL.into_iter().filter(|v| v.breaks_with().is_none())
+}
+
+fn holds(via: Via, ending: Ending) {
     let p = plan(ending);
-    let r = run(&p, Flavor::Locked, WAIT).unwrap();
-    check(&p, &r.report, false).unwrap_or_else(|v| panic!("{v:?} in {r:?}"));
-    assert_eq!(r.stuck_consumers, 0, "{r:?}");
-    assert_eq!(r.report.processed_at_join, Some(9), "{r:?}");
+    let r = run(&p, via, WAIT).unwrap_or_else(|e| panic!("{via}: {e}"));
+    assert!(r.violations.is_empty(), "{via} {ending:?}: {r:?}");
+    assert_eq!(r.stuck_consumers, 0, "{via}: {r:?}");
+    assert_eq!(r.report.processed_at_join, Some(9), "{via}: {r:?}");
+    let received: usize = r.report.received.iter().map(Vec::len).sum();
+    assert_eq!(received, 9, "{via}: {r:?}");
     assert!(leftovers(&base_dir(), Some(std::process::id())).is_empty());
 }
 
 rusty_fork_test! {
-    #![rusty_fork(timeout_ms = 60_000)]
+    #![rusty_fork(timeout_ms = 120_000)]
 
     #[test]
-    fn close_stops_every_consumer_after_every_item() {
-        correct(Ending::Close);
+    fn every_correct_queue_delivers_everything_then_close_stops_the_consumers() {
+        for via in correct() {
+            holds(via, Ending::Close);
+        }
     }
 
     #[test]
-    fn one_sentinel_per_consumer_stops_them() {
-        correct(Ending::Sentinels);
+    fn every_correct_queue_stops_with_one_sentinel_per_consumer() {
+        for via in correct() {
+            holds(via, Ending::Sentinels);
+        }
     }
 
     #[test]
     fn consumers_never_told_to_stop_hang_shown_with_a_bounded_wait() {
-        let p = plan(Ending::Never);
-        let r = run(&p, Flavor::Locked, Duration::from_secs(1)).unwrap();
-        assert_eq!(r.stuck_consumers, 2, "both still waiting: {r:?}");
-        check(&p, &r.report, false).unwrap_or_else(|v| panic!("{v:?}"));
+        for via in correct() {
+            let p = plan(Ending::Never);
+            let r = run(&p, via, Duration::from_millis(500)).unwrap();
+            assert_eq!(r.stuck_consumers, 2, "{via}: both still waiting: {r:?}");
+            assert!(r.violations.is_empty(), "{via}: {r:?}");
+        }
     }
 
     #[test]
-    fn a_queue_without_a_lock_loses_items() {
-        let p = plan(Ending::Close);
-        let r = run(&p, Flavor::Unlocked, Duration::from_secs(1)).unwrap();
-        let v = check(&p, &r.report, false).expect_err("the unlocked ring must fail");
-        let kinds = [ViolationKind::LostItem, ViolationKind::DuplicatedItem];
-        assert!(v.iter().any(|v| kinds.contains(&v.kind)), "{v:?}");
-        assert!(r.join_timed_out, "join waits for the lost item: {r:?}");
-    }
-
-    #[test]
-    fn task_done_too_often_put_after_close_and_get_on_empty_are_errors() {
-        let arena = Arena::new().unwrap();
-        let q = ShmQueue::new(&arena, 2, Flavor::Locked).unwrap();
-        assert_eq!(q.task_done(), Err(QueueError::TaskDoneTooOften));
-        assert_eq!(q.get(Duration::from_millis(10)), Err(QueueError::TimedOut));
-        q.put(7, WAIT).unwrap();
-        q.put(8, WAIT).unwrap();
-        assert_eq!(q.put(9, Duration::from_millis(10)), Err(QueueError::TimedOut));
-        assert_eq!(q.join(Duration::from_millis(10)), Err(QueueError::TimedOut));
-        q.close().unwrap();
-        assert_eq!(q.put(9, WAIT), Err(QueueError::Closed));
-        assert_eq!((q.get(WAIT), q.get(WAIT)), (Ok(7), Ok(8)), "a closed queue drains");
-        assert_eq!(q.get(WAIT), Err(QueueError::Closed));
-        q.task_done().unwrap();
-        q.task_done().unwrap();
-        assert_eq!(q.join(WAIT), Ok(()));
-        assert_eq!(q.task_done(), Err(QueueError::TaskDoneTooOften));
+    fn every_broken_queue_is_caught_naming_its_violation() {
+        for via in Via::ALL {
+            let Some(kind) = via.breaks_with() else { continue };
+            let r = run(&plan(Ending::Close), via, Duration::from_secs(1)).unwrap();
+            assert!(r.broke(kind), "{via} must report {kind}: {r:?}");
+        }
     }
 }
 
 #[test]
-fn bad_capacity_and_empty_plans_are_errors() {
-    let arena = Arena::new().unwrap();
-    assert!(ShmQueue::new(&arena, 0, Flavor::Locked).is_err());
-    assert!(ShmQueue::new(&arena, 65, Flavor::Locked).is_err());
-    let p = QueuePlan {
-        producers: 0,
-        ..plan(Ending::Close)
-    };
-    assert!(run(&p, Flavor::Locked, WAIT).is_err());
+fn an_empty_plan_is_an_error() {
+    for bad in [
+        QueuePlan {
+            producers: 0,
+            ..plan(Ending::Close)
+        },
+        QueuePlan {
+            consumers: 0,
+            ..plan(Ending::Close)
+        },
+        QueuePlan {
+            capacity: 0,
+            ..plan(Ending::Close)
+        },
+    ] {
+        assert!(run(&bad, Via::Shm, WAIT).is_err());
+    }
 }
 
 rusty_fork_test! {
-    #![rusty_fork(timeout_ms = 600_000)]
+    #![rusty_fork(timeout_ms = 1_200_000)]
 
-    /// 100 runs: the locked queue is clean in every one (both endings), the
-    /// unlocked one caught in every one. Ignored by default;
-    /// `cargo test --test process_queue -- --ignored --nocapture`.
+    /// 100 runs each: every correct queue clean in every one (both
+    /// endings), every broken one caught in every one. Ignored by default;
+    /// `cargo test --release --test process_queue -- --ignored --nocapture`.
     #[test]
     #[ignore]
     fn correct_every_run_broken_caught_every_run() {
         const RUNS: usize = 100;
-        let (mut clean, mut caught) = (0, 0);
-        for i in 0..RUNS {
-            let ending = if i % 2 == 0 { Ending::Close } else { Ending::Sentinels };
-            let p = plan(ending);
-            let r = run(&p, Flavor::Locked, WAIT).unwrap();
-            clean += usize::from(check(&p, &r.report, false).is_ok() && r.stuck_consumers == 0);
-            let p = plan(Ending::Close);
-            let r = run(&p, Flavor::Unlocked, Duration::from_millis(300)).unwrap();
-            caught += usize::from(check(&p, &r.report, false).is_err());
+        for via in Via::ALL {
+            let mut good = 0;
+            for i in 0..RUNS {
+                let ending = if i % 2 == 0 { Ending::Close } else { Ending::Sentinels };
+                let r = run(&plan(ending), via, WAIT).unwrap();
+                good += usize::from(match via.breaks_with() {
+                    None => r.violations.is_empty() && r.stuck_consumers == 0,
+                    Some(kind) => r.broke(kind),
+                });
+            }
+            let what = if via.breaks_with().is_some() { "caught" } else { "clean" };
+            println!("{via}: {what} {good}/{RUNS}");
+            assert_eq!(good, RUNS, "{via}");
         }
-        println!("locked queue clean: {clean}/{RUNS}; unlocked queue caught: {caught}/{RUNS}");
-        assert_eq!((clean, caught), (RUNS, RUNS));
     }
 }

@@ -33,6 +33,8 @@ pub enum ViolationKind {
     LostItem,
     /// An item was received twice.
     DuplicatedItem,
+    /// An item no producer put: a torn or misframed message.
+    CorruptItem,
     /// A consumer received one producer's items out of order.
     FifoBroken,
     /// The queue held more items than its capacity.
@@ -59,6 +61,7 @@ impl ViolationKind {
             ViolationKind::Miscount => "miscount",
             ViolationKind::LostItem => "lost item",
             ViolationKind::DuplicatedItem => "duplicated item",
+            ViolationKind::CorruptItem => "corrupt item",
             ViolationKind::FifoBroken => "fifo broken",
             ViolationKind::CapacityExceeded => "capacity exceeded",
             ViolationKind::PopFromEmpty => "pop from empty",

@@ -356,6 +356,17 @@ pub fn check(plan: &QueuePlan, report: &QueueReport, partial: bool) -> Result<()
             last.insert(producer, seq);
         }
     }
+    let corrupt: Vec<String> = count
+        .keys()
+        .filter(|(p, s)| *p as usize >= plan.producers || *s as usize >= plan.items)
+        .map(|(p, s)| format!("P{p}#{s}"))
+        .collect();
+    if !corrupt.is_empty() {
+        violations.push(Violation::new(
+            ViolationKind::CorruptItem,
+            format!("no producer put {}", summarize(&corrupt)),
+        ));
+    }
     let duplicated: Vec<String> = count
         .iter()
         .filter(|(_, n)| **n > 1)

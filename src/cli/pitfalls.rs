@@ -2,13 +2,12 @@
 //! its fix, run once with real processes and printed. Exits 1 if a broken
 //! form did not fail or a fix did not hold.
 
-use racelab::check::queue::{Ending, QueuePlan, check};
+use racelab::check::queue::{Ending, QueuePlan};
 use racelab::ipc::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
 use racelab::ipc::pitfall::framing::{Reading, stream_messages};
 use racelab::ipc::pitfall::permits;
 use racelab::ipc::pitfall::tear::{CAPACITY, PIPE_BUF, pipe_writers};
-use racelab::ipc::producers;
-use racelab::ipc::shm_queue::Flavor;
+use racelab::ipc::queue::{self, Via};
 use std::io;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -103,7 +102,7 @@ pub fn run() -> ExitCode {
     };
     all &= line(
         "shared-memory queue, consumers never told to stop",
-        producers::run(&plan, Flavor::Locked, Duration::from_secs(1)).map(|r| {
+        queue::run::run(&plan, Via::Shm, Duration::from_secs(1)).map(|r| {
             (
                 r.stuck_consumers == plan.consumers,
                 format!(
@@ -119,16 +118,12 @@ pub fn run() -> ExitCode {
     };
     all &= line(
         "shared-memory queue without a lock",
-        producers::run(&plan, Flavor::Unlocked, Duration::from_millis(300)).map(|r| {
-            match check(&plan, &r.report, false) {
-                Err(v) => (
-                    true,
-                    v.iter()
-                        .map(|v| v.to_string())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-                Ok(()) => (false, "no violation".to_string()),
+        queue::run::run(&plan, Via::ShmUnlocked, Duration::from_millis(300)).map(|r| {
+            if r.violations.is_empty() {
+                (false, "no violation".to_string())
+            } else {
+                let found: Vec<String> = r.violations.iter().map(|v| v.to_string()).collect();
+                (true, found.join("; "))
             }
         }),
     );

@@ -15,12 +15,12 @@
 
 mod fifo;
 mod files;
+pub(crate) mod mapping;
 mod mqueue;
 mod pipe;
 pub mod pitfall;
-pub mod producers;
+pub mod queue;
 mod shm;
-pub mod shm_queue;
 mod stream;
 
 use crate::process::arena::Arena;

@@ -10,7 +10,6 @@
 
 pub mod alarm;
 pub mod framing;
-pub(crate) mod mapping;
 pub mod permits;
 pub mod tear;
 

@@ -7,8 +7,8 @@
 //! are inside together every run, and a third never gets in while they
 //! wait for it. With 1 permit the same writers never overlap.
 
-use super::mapping::Mapped;
 use super::{DEADLINE, worker_error};
+use crate::ipc::mapping::Mapped;
 use crate::process::arena::Arena;
 use crate::process::crew::Crew;
 use crate::process::lock::realtime_deadline;

@@ -1,0 +1,234 @@
+//! Bounded queues between processes (SCENARIOS.md §3–4): one contract,
+//! many implementations, the same property checks for all of them.
+//!
+//! A [`ProcessQueue`] is made by the parent before the fork (see [`Via`]),
+//! inherited by every worker, and used by producers, consumers and the
+//! parent alike. Items are `u64`s (`producer << 32 | seq`, or [`STOP`]).
+//! Every operation takes a bound: a put that finds no room in time is
+//! [`QueueError::Full`], a get that finds nothing is
+//! [`QueueError::Empty`] (a zero bound is Python's `block=False`).
+//!
+//! Two families:
+//! - **queues we build**: a ring in shared memory guarded by a robust
+//!   process-shared mutex and condition variables ([`shm`]), or by the
+//!   classic three counting semaphores; and their broken forms.
+//! - **kernel transports used as queues**: the kernel holds the items and
+//!   bounds them (a pipe's buffer, a message queue's `mq_maxmsg`, a
+//!   socket's buffer); a shared [`Ledger`] adds what the kernel lacks:
+//!   task_done/join and the closed flag.
+//!
+//! [`run`] drives any of them with producer and consumer processes and
+//! checks the run with the thread tier's invariants
+//! ([`check::queue::check`](crate::check::queue::check)).
+
+pub mod ledger;
+pub mod run;
+pub mod shm;
+
+pub use ledger::Ledger;
+
+use crate::check::ViolationKind;
+use crate::process::arena::Arena;
+use serde::Serialize;
+use std::io;
+use std::time::Duration;
+
+/// The item that tells a consumer to stop (the lessons' `None`).
+pub const STOP: u64 = u64::MAX;
+
+/// How long a "blocking" operation may wait before it reports failure:
+/// nothing in racelab waits forever.
+pub const FOREVER: Duration = Duration::from_secs(30);
+
+/// The item producer `p` puts as its `seq`th.
+pub fn item(producer: usize, seq: usize) -> u64 {
+    ((producer as u64) << 32) | seq as u64
+}
+
+/// `(producer, seq)` of an item.
+pub fn split(item: u64) -> (u32, u32) {
+    ((item >> 32) as u32, item as u32)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum QueueError {
+    /// A put found no room within its bound (Python's `queue.Full`).
+    Full,
+    /// A get found no item within its bound (Python's `queue.Empty`).
+    Empty,
+    /// The queue was closed: puts are refused; gets drain it, then get this.
+    Closed,
+    /// More task_done calls than items taken.
+    TaskDoneTooOften,
+    /// A join whose bound ran out with items still unfinished.
+    JoinTimedOut,
+    /// A timeout below zero (or not a number): Python's ValueError.
+    NegativeTimeout,
+    /// The operating system refused (the message says what).
+    Os(String),
+}
+
+impl std::fmt::Display for QueueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueueError::Full => f.write_str("full"),
+            QueueError::Empty => f.write_str("empty"),
+            QueueError::Closed => f.write_str("closed"),
+            QueueError::TaskDoneTooOften => f.write_str("task_done() called too many times"),
+            QueueError::JoinTimedOut => f.write_str("join timed out"),
+            QueueError::NegativeTimeout => f.write_str("'timeout' must be a non-negative number"),
+            QueueError::Os(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<io::Error> for QueueError {
+    fn from(e: io::Error) -> Self {
+        QueueError::Os(e.to_string())
+    }
+}
+
+impl From<nix::errno::Errno> for QueueError {
+    fn from(e: nix::errno::Errno) -> Self {
+        QueueError::Os(e.desc().to_string())
+    }
+}
+
+/// A timeout in seconds as the lessons give it: negative or not a number
+/// is refused, as `queue.Queue.put(timeout=-1)` refuses it.
+pub fn timeout(seconds: f64) -> Result<Duration, QueueError> {
+    Duration::try_from_secs_f64(seconds).map_err(|_| QueueError::NegativeTimeout)
+}
+
+/// What a worker does with the queue after the fork.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Producer,
+    Consumer,
+}
+
+/// A bounded queue shared by processes. Made in the parent before the
+/// fork; every method takes `&self` so forked workers use their inherited
+/// copy as is.
+pub trait ProcessQueue: Send + Sync {
+    /// The bound in items, where the queue itself keeps it (a kernel
+    /// buffer's bound in items is not fixed: `None`).
+    fn capacity(&self) -> Option<usize>;
+
+    /// Called once in a worker right after the fork: a pipe's consumer
+    /// drops its copy of the write end (or it would never see end-of-file).
+    fn enter(&self, _role: Role) {}
+
+    /// Before the fork of a producer/consumer run: a broken queue opens
+    /// the race window that makes its bug show in every run (see
+    /// `process::window`). Correct queues have none.
+    fn arm_race_window(&self) {}
+
+    /// Puts `item`, waiting at most `within` for room.
+    fn put(&self, item: u64, within: Duration) -> Result<(), QueueError>;
+
+    /// Takes the next item, waiting at most `within` for one.
+    fn get(&self, within: Duration) -> Result<u64, QueueError>;
+
+    /// Refuses further puts and wakes every blocked get and put; gets
+    /// drain what is queued, then report [`QueueError::Closed`].
+    fn close(&self) -> Result<(), QueueError>;
+
+    /// The shared task_done/join counters and closed flag.
+    fn ledger(&self) -> &Ledger;
+
+    /// Marks one item taken by a get as processed.
+    fn task_done(&self) -> Result<(), QueueError> {
+        self.ledger().task_done()
+    }
+
+    /// Waits until every item put has been marked done.
+    fn join(&self, within: Duration) -> Result<(), QueueError> {
+        self.ledger().join(within)
+    }
+
+    /// The most items the queue held at once, where it can tell.
+    fn high_water(&self) -> Option<usize> {
+        None
+    }
+
+    /// [`put`](Self::put) with a timeout in seconds, negative refused.
+    fn put_timeout(&self, item: u64, seconds: f64) -> Result<(), QueueError> {
+        self.put(item, timeout(seconds)?)
+    }
+
+    /// [`get`](Self::get) with a timeout in seconds, negative refused.
+    fn get_timeout(&self, seconds: f64) -> Result<u64, QueueError> {
+        self.get(timeout(seconds)?)
+    }
+}
+
+/// Every process queue racelab has, correct and broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// Shared-memory ring, robust mutex and condition variables.
+    Shm,
+    /// Shared-memory ring, counting semaphores (empty, full, mutex).
+    ShmSemaphores,
+    /// Broken: the ring with no lock at all.
+    ShmUnlocked,
+    /// Broken: `if` instead of `while` around the condition wait.
+    ShmIf,
+}
+
+impl Via {
+    pub const ALL: [Via; 4] = [Via::Shm, Via::ShmSemaphores, Via::ShmUnlocked, Via::ShmIf];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Via::Shm => "shm",
+            Via::ShmSemaphores => "shm-semaphores",
+            Via::ShmUnlocked => "shm-unlocked",
+            Via::ShmIf => "shm-if",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Via> {
+        Via::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// One line: what it is.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Via::Shm => "ring in shared memory, robust mutex + condition variables",
+            Via::ShmSemaphores => "ring in shared memory, counting semaphores empty/full/mutex",
+            Via::ShmUnlocked => "ring in shared memory, no lock (broken)",
+            Via::ShmIf => "ring in shared memory, `if` instead of `while` (broken)",
+        }
+    }
+
+    /// For a broken queue, the violation every run must report.
+    pub fn breaks_with(self) -> Option<ViolationKind> {
+        match self {
+            Via::ShmUnlocked => Some(ViolationKind::LostItem),
+            Via::ShmIf => Some(ViolationKind::PopFromEmpty),
+            _ => None,
+        }
+    }
+
+    /// Makes the queue in `arena` (in the parent, before any fork).
+    pub fn open(self, arena: &Arena, capacity: usize) -> io::Result<Box<dyn ProcessQueue>> {
+        use shm::{Flavor, ShmQueue};
+        let shm = |flavor| -> io::Result<Box<dyn ProcessQueue>> {
+            Ok(Box::new(ShmQueue::new(arena, capacity, flavor)?))
+        };
+        match self {
+            Via::Shm => shm(Flavor::Locked),
+            Via::ShmSemaphores => shm(Flavor::Semaphores),
+            Via::ShmUnlocked => shm(Flavor::Unlocked),
+            Via::ShmIf => shm(Flavor::IfNotWhile),
+        }
+    }
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
