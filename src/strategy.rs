@@ -5,6 +5,7 @@
 use crate::check::{
     self, ViolationKind, counter::CounterPlan, queue::Msg, queue::QueuePlan, tickets::RushPlan,
 };
+use crate::ipc::queue::Via;
 use crate::lock::*;
 use crate::model::ModelKind;
 use crate::model::counter::{AtomicCounter, CounterImpl, LockedCounter, SplitLockCounter};
@@ -87,6 +88,7 @@ pub struct Scale {
     pub shuttle: ShuttleConfig,
     pub processes_counter: CounterPlan,
     pub processes_tickets: RushPlan,
+    pub processes_queue: QueuePlan,
     pub processes: ProcessConfig,
 }
 
@@ -180,6 +182,14 @@ impl Scale {
             tickets: 1,
             per_buyer: 1,
         },
+        // The lessons' producers and consumers: 3 x 3 items, 2 consumers.
+        processes_queue: QueuePlan {
+            producers: 3,
+            consumers: 2,
+            items: 3,
+            capacity: 2,
+            ending: check::queue::Ending::Close,
+        },
         processes: ProcessConfig {
             rounds: 3,
             hold: Duration::from_millis(200),
@@ -207,8 +217,7 @@ impl Scale {
             (ModelKind::Queue, Tier::Shuttle) => Plan::Queue(self.shuttle_queue),
             (ModelKind::Counter, Tier::Processes) => Plan::Counter(self.processes_counter),
             (ModelKind::Tickets, Tier::Processes) => Plan::Tickets(self.processes_tickets),
-            // No process queue: the pair is n/a there and never runs.
-            (ModelKind::Queue, Tier::Processes) => Plan::Queue(self.threads_queue),
+            (ModelKind::Queue, Tier::Processes) => Plan::Queue(self.processes_queue),
         }
     }
 
@@ -256,6 +265,9 @@ pub struct Pair {
     /// The process form of the strategy, if it has one.
     #[serde(skip)]
     process: Option<ProcessStrategy>,
+    /// The process queue, for a queue pair that runs in processes.
+    #[serde(skip)]
+    via: Option<Via>,
 }
 
 /// Why real threads on this machine cannot decide the Relaxed spin lock.
@@ -324,9 +336,10 @@ impl Pair {
 
     /// Runs the pair in real processes with `plan`.
     pub fn fork(&self, plan: &Plan, config: &ProcessConfig) -> Outcome {
-        match (self.process, plan) {
-            (Some(s), Plan::Counter(p)) => crate::process::counter::run(s, p, config),
-            (Some(s), Plan::Tickets(p)) => crate::process::rush::run(s, p, config),
+        match (self.process, self.via, plan) {
+            (Some(s), _, Plan::Counter(p)) => crate::process::counter::run(s, p, config),
+            (Some(s), _, Plan::Tickets(p)) => crate::process::rush::run(s, p, config),
+            (_, Some(via), Plan::Queue(p)) => crate::ipc::queue::run::outcome(via, p, config),
             _ => panic!("{}/{} has no process form", self.model, self.strategy),
         }
     }
@@ -458,6 +471,7 @@ macro_rules! pair {
             processes: Expect::NotApplicable,
             runner: Some(pair!(@runner $model, Impl)),
             process: None,
+            via: None,
         }
     }};
     (@runner Counter, $impl:ident) => { Runner::Counter(loom_counter::<$impl<Loom>>, threads_counter::<$impl<Std>>, shuttle_counter::<$impl<Shuttle>>) };
@@ -473,6 +487,7 @@ use ViolationKind::*;
 pub fn all() -> Vec<Pair> {
     let mut pairs = threads_and_loom();
     with_processes(&mut pairs);
+    with_process_queues(&mut pairs);
     pairs
 }
 
@@ -483,6 +498,45 @@ fn process_expect(model: ModelKind, strategy: ProcessStrategy) -> Expect {
         (ModelKind::Counter, false) => Violates(&[LostUpdate]),
         (_, false) => Violates(&[Oversold, SoldTwice]),
     }
+}
+
+/// One pair per process queue (the shared-memory rings, the kernel
+/// transports), after the thread queues.
+fn with_process_queues(pairs: &mut Vec<Pair>) {
+    for via in Via::ALL {
+        pairs.push(Pair {
+            model: ModelKind::Queue,
+            strategy: via.name(),
+            correct: via.breaks_with().is_none(),
+            summary: via.summary(),
+            loom: Expect::NotApplicable,
+            threads: Expect::NotApplicable,
+            shuttle: Expect::NotApplicable,
+            processes: via.breaks_with().map_or(Holds, |kind| Violates(one(kind))),
+            runner: None,
+            process: None,
+            via: Some(via),
+        });
+    }
+}
+
+/// `kind` as a one-element static slice (a verdict's list of kinds).
+fn one(kind: ViolationKind) -> &'static [ViolationKind] {
+    const QUEUE: &[ViolationKind] = &[
+        LostItem,
+        DuplicatedItem,
+        CorruptItem,
+        FifoBroken,
+        CapacityExceeded,
+        PopFromEmpty,
+        JoinEarly,
+        Deadlock,
+    ];
+    let at = QUEUE
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or_else(|| panic!("{kind} is not a queue violation"));
+    &QUEUE[at..=at]
 }
 
 /// Gives each counter and ticket pair whose strategy also exists between
@@ -518,6 +572,7 @@ fn with_processes(pairs: &mut Vec<Pair>) {
                             processes: expect,
                             runner: None,
                             process: Some(strategy),
+                            via: None,
                         },
                     );
                 }

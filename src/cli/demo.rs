@@ -6,6 +6,7 @@ use clap::{Args as ClapArgs, ValueEnum};
 use racelab::check::counter::CounterPlan;
 use racelab::check::queue::{Ending, QueuePlan};
 use racelab::check::thousands;
+use racelab::ipc::queue::{self as ipc_queue, Via};
 use racelab::model::ModelKind;
 use racelab::strategy::{self, Expect, Pair, Plan};
 use racelab::tier::Outcome;
@@ -58,6 +59,15 @@ pub struct QueueArgs {
     capacity: usize,
     #[arg(long, value_enum, default_value = "sentinels")]
     ending: EndingArg,
+    /// Run over processes through this queue instead of threads (see
+    /// `racelab list`: shm, shm-semaphores, pipe, fifo, mqueue, ...; or
+    /// `all` for a table).
+    #[arg(long)]
+    via: Option<String>,
+    /// Over processes: seconds the parent's join, and a consumer nobody
+    /// stops, wait before they give up.
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
+    wait: f64,
 }
 
 fn find(model: ModelKind, strategy: &str) -> Result<Pair, String> {
@@ -126,6 +136,9 @@ pub fn counter(args: &CounterArgs) -> ExitCode {
 }
 
 pub fn queue(args: &QueueArgs) -> ExitCode {
+    if let Some(via) = &args.via {
+        return processes_queue(args, via);
+    }
     let pair = match find(ModelKind::Queue, &args.strategy) {
         Ok(pair) => pair,
         Err(message) => return fail(message),
@@ -133,23 +146,8 @@ pub fn queue(args: &QueueArgs) -> ExitCode {
     if args.capacity == 0 || args.producers == 0 || args.consumers == 0 {
         return fail("capacity, producers and consumers must be at least 1".to_string());
     }
-    let ending = match args.ending {
-        EndingArg::Close => Ending::Close,
-        EndingArg::Sentinels => Ending::Sentinels,
-        EndingArg::Never => Ending::Never,
-    };
-    let plan = QueuePlan {
-        producers: args.producers,
-        consumers: args.consumers,
-        items: args.items,
-        capacity: args.capacity,
-        ending,
-    };
-    let stop = match plan.ending {
-        Ending::Close => "then join()s the queue and close()s it",
-        Ending::Sentinels => "then join()s the queue and puts one sentinel per consumer",
-        Ending::Never => "and never tells the consumers to stop",
-    };
+    let plan = queue_plan(args);
+    let stop = stop_words(plan.ending);
     println!(
         "{} producer(s) x {} item(s), {} consumer(s), capacity {}, under `{}`; the main thread \
          waits for the producers, {stop}",
@@ -157,4 +155,113 @@ pub fn queue(args: &QueueArgs) -> ExitCode {
     );
     verdict(&pair.stress(&Plan::Queue(plan), &ThreadsConfig::default()));
     ExitCode::SUCCESS
+}
+
+fn queue_plan(args: &QueueArgs) -> QueuePlan {
+    QueuePlan {
+        producers: args.producers,
+        consumers: args.consumers,
+        items: args.items,
+        capacity: args.capacity,
+        ending: match args.ending {
+            EndingArg::Close => Ending::Close,
+            EndingArg::Sentinels => Ending::Sentinels,
+            EndingArg::Never => Ending::Never,
+        },
+    }
+}
+
+fn stop_words(ending: Ending) -> &'static str {
+    match ending {
+        Ending::Close => "then join()s the queue and close()s it",
+        Ending::Sentinels => "then join()s the queue and puts one sentinel per consumer",
+        Ending::Never => "and never tells the consumers to stop",
+    }
+}
+
+/// `racelab queue --via <queue|all>`: the same scenario with one process
+/// per producer and per consumer.
+fn processes_queue(args: &QueueArgs, via: &str) -> ExitCode {
+    let vias: Vec<Via> = match via {
+        "all" => Via::ALL.to_vec(),
+        name => match Via::parse(name) {
+            Some(v) => vec![v],
+            None => {
+                let known: Vec<&str> = Via::ALL.iter().map(|v| v.name()).collect();
+                return fail(format!(
+                    "unknown process queue `{name}` (known: {}, all)",
+                    known.join(", ")
+                ));
+            }
+        },
+    };
+    let wait = match ipc_queue::timeout(args.wait) {
+        Ok(wait) => wait,
+        Err(e) => return fail(format!("--wait {}: {e}", args.wait)),
+    };
+    if args.capacity == 0 || args.producers == 0 || args.consumers == 0 {
+        return fail("capacity, producers and consumers must be at least 1".to_string());
+    }
+    if args.producers + args.consumers > 64 {
+        return fail("at most 64 producer and consumer processes".to_string());
+    }
+    let plan = queue_plan(args);
+    println!(
+        "{} producer process(es) x {} item(s), {} consumer process(es), capacity {}; the parent \
+         waits for the producers, {}",
+        plan.producers,
+        plan.items,
+        plan.consumers,
+        plan.capacity,
+        stop_words(plan.ending)
+    );
+    let mut as_expected = true;
+    for via in &vias {
+        let run = match ipc_queue::run::run(&plan, *via, wait) {
+            Ok(run) => run,
+            Err(e) => return fail(format!("{via}: {e}")),
+        };
+        let expected = match via.breaks_with() {
+            None => run.violations.is_empty(),
+            Some(kind) => run.broke(kind),
+        };
+        as_expected &= expected;
+        if vias.len() == 1 {
+            println!("through `{via}`: {}", via.summary());
+            for (c, got) in run.report.received.iter().enumerate() {
+                let items: Vec<String> = got.iter().map(|(p, s)| format!("P{p}#{s}")).collect();
+                println!("consumer {c} received {}: {}", got.len(), items.join(" "));
+            }
+        }
+        let mut verdict = if run.violations.is_empty() {
+            "holds".to_string()
+        } else {
+            let found: Vec<String> = run.violations.iter().map(|v| v.to_string()).collect();
+            found.join("; ")
+        };
+        if run.stuck_consumers > 0 {
+            verdict.push_str(&format!(
+                "; {} of {} consumers still waiting after {:.1?}: nobody told them to stop",
+                run.stuck_consumers, plan.consumers, wait
+            ));
+        }
+        let expect = via
+            .breaks_with()
+            .map_or("holds".to_string(), |k| k.to_string());
+        if vias.len() == 1 {
+            println!("verdict: {verdict} ({:.2?})", run.elapsed);
+        } else {
+            println!(
+                "{:<22} expect {:<15} {:>8.2?}  {verdict}",
+                via.name(),
+                expect,
+                run.elapsed
+            );
+        }
+    }
+    if as_expected {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

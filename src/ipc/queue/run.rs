@@ -14,8 +14,10 @@ use super::ledger::poll_until;
 use super::{FOREVER, ProcessQueue, QueueError, Role, STOP, Via, item, split};
 use crate::check::queue::{Ending, QueuePlan, QueueReport, check};
 use crate::check::{Violation, ViolationKind};
+use crate::process::ProcessConfig;
 use crate::process::arena::Arena;
 use crate::process::crew::{Crew, Failure};
+use crate::tier::{Outcome, Work};
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::time::{Duration, Instant};
@@ -142,6 +144,35 @@ pub fn run(plan: &QueuePlan, via: Via, wait: Duration) -> io::Result<ProcessQueu
         join_timed_out: !joined,
         elapsed: started.elapsed(),
     })
+}
+
+/// How long the matrix's parent waits in join: a correct queue is done in
+/// milliseconds, and a join that runs out is no violation by itself (the
+/// items' fate is).
+const MATRIX_JOIN: Duration = Duration::from_secs(1);
+
+/// The processes tier's cell for a queue: `config.rounds` runs of `plan`
+/// over `via`, stopping at the first violation.
+pub fn outcome(via: Via, plan: &QueuePlan, config: &ProcessConfig) -> Outcome {
+    let started = Instant::now();
+    let mut rounds = 0;
+    let mut violations = Vec::new();
+    while rounds < config.rounds.max(1) && violations.is_empty() {
+        rounds += 1;
+        match run(plan, via, MATRIX_JOIN) {
+            Ok(r) => violations = r.violations,
+            Err(e) => violations.push(Violation::new(ViolationKind::Panicked, e.to_string())),
+        }
+    }
+    Outcome {
+        violations,
+        work: Work::Operations {
+            count: 2 * plan.total() as u64 * u64::from(rounds),
+            rounds,
+        },
+        elapsed: started.elapsed(),
+        complete: true,
+    }
 }
 
 fn produce(queue: &dyn ProcessQueue, producer: usize, items: usize) -> Worker {
