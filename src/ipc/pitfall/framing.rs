@@ -67,13 +67,55 @@ fn read_naively(stream: &mut UnixStream) -> io::Result<Vec<Vec<u8>>> {
 fn read_frames(stream: &mut UnixStream) -> io::Result<Vec<Vec<u8>>> {
     let mut messages = Vec::new();
     loop {
+        // End-of-file is a clean end only between frames: a length cut
+        // short is a truncated stream, not the last message.
         let mut len = [0u8; 4];
-        match stream.read_exact(&mut len) {
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(messages),
-            other => other?,
+        let mut filled = 0;
+        while filled < len.len() {
+            match stream.read(&mut len[filled..])? {
+                0 if filled == 0 => return Ok(messages),
+                0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("the stream ended {filled} bytes into a 4-byte length"),
+                    ));
+                }
+                n => filled += n,
+            }
         }
         let mut body = vec![0u8; u32::from_le_bytes(len) as usize];
         stream.read_exact(&mut body)?;
         messages.push(body);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames_of(bytes: &[u8]) -> io::Result<Vec<Vec<u8>>> {
+        let (mut reader, mut writer) = UnixStream::pair()?;
+        writer.write_all(bytes)?;
+        drop(writer);
+        read_frames(&mut reader)
+    }
+
+    #[test]
+    fn end_of_file_between_frames_is_a_clean_end() {
+        let frames = frames_of(&[2, 0, 0, 0, b'h', b'i', 0, 0, 0, 0]).unwrap();
+        assert_eq!(frames, [b"hi".to_vec(), Vec::new()]);
+    }
+
+    #[test]
+    fn a_length_cut_short_is_an_error_not_the_end() {
+        let e = frames_of(&[2, 0, 0, 0, b'h', b'i', 9, 0]).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(e.to_string().contains("2 bytes into"), "{e}");
+    }
+
+    #[test]
+    fn a_body_cut_short_is_an_error() {
+        let e = frames_of(&[3, 0, 0, 0, b'h']).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
     }
 }
