@@ -27,9 +27,14 @@ fn open(via: Via, capacity: usize) -> (Arena, Box<dyn ProcessQueue>) {
     (arena, q)
 }
 
-/// Runs `body` in one forked worker playing `role`; returns the crew.
-fn worker(q: &dyn ProcessQueue, role: Role, body: impl Fn(&dyn ProcessQueue) -> String) -> Crew {
-    let mut crew = Crew::spawn(1, |_| {
+/// Runs `body` in `n` forked workers playing `role`; returns the crew.
+fn workers(
+    q: &dyn ProcessQueue,
+    role: Role,
+    n: usize,
+    body: impl Fn(&dyn ProcessQueue) -> String,
+) -> Crew {
+    let mut crew = Crew::spawn(n, |_| {
         q.enter(role);
         body(q)
     })
@@ -38,16 +43,27 @@ fn worker(q: &dyn ProcessQueue, role: Role, body: impl Fn(&dyn ProcessQueue) -> 
     crew
 }
 
-fn result(crew: Crew) -> String {
-    let mut results = crew.collect::<String>(FOREVER + FOREVER);
-    results.remove(0).unwrap_or_else(|f| panic!("{f}"))
+fn worker(q: &dyn ProcessQueue, role: Role, body: impl Fn(&dyn ProcessQueue) -> String) -> Crew {
+    workers(q, role, 1, body)
 }
 
-/// Waits (bounded) until the worker is blocked inside the queue.
-fn until_blocked(via: Via, q: &dyn ProcessQueue) {
+fn results(crew: Crew) -> Vec<String> {
+    let results = crew.collect::<String>(FOREVER + FOREVER);
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|f| panic!("{f}")))
+        .collect()
+}
+
+fn result(crew: Crew) -> String {
+    results(crew).remove(0)
+}
+
+/// Waits (bounded) until `n` workers are blocked inside the queue.
+fn until_blocked(via: Via, q: &dyn ProcessQueue, n: u32) {
     assert!(
-        poll_until(FOREVER, || q.ledger().blocked() >= 1),
-        "{via}: the worker never blocked"
+        poll_until(FOREVER, || q.ledger().blocked() >= n),
+        "{via}: {n} worker(s) never blocked"
     );
 }
 
@@ -71,7 +87,7 @@ fn contract(via: Via) {
     negative_timeouts_are_refused_and_lose_nothing(via);
     items_come_out_in_order(via);
     close_refuses_puts_and_drains_gets(via);
-    close_wakes_a_blocked_get(via);
+    close_wakes_every_blocked_get(via);
     close_wakes_a_blocked_put(via);
     task_done_too_often_is_an_error(via);
     join_returns_once_every_item_is_done_and_twice(via);
@@ -169,17 +185,17 @@ fn close_refuses_puts_and_drains_gets(via: Via) {
     assert_eq!(q.close(), Ok(()), "{via}: closing twice is harmless");
 }
 
-fn close_wakes_a_blocked_get(via: Via) {
+fn close_wakes_every_blocked_get(via: Via) {
     let (_a, q) = open(via, 1);
-    let crew = worker(q.as_ref(), Role::Consumer, |q| {
+    let crew = workers(q.as_ref(), Role::Consumer, 2, |q| {
         format!("{:?}", q.get(FOREVER))
     });
-    until_blocked(via, q.as_ref());
+    until_blocked(via, q.as_ref(), 2);
     q.close().unwrap();
     assert_eq!(
-        result(crew),
-        "Err(Closed)",
-        "{via}: close must wake a blocked get"
+        results(crew),
+        ["Err(Closed)"; 2],
+        "{via}: close must wake every blocked get"
     );
 }
 
@@ -189,7 +205,7 @@ fn close_wakes_a_blocked_put(via: Via) {
     let crew = worker(q.as_ref(), Role::Producer, |q| {
         format!("{:?}", q.put(2, FOREVER))
     });
-    until_blocked(via, q.as_ref());
+    until_blocked(via, q.as_ref(), 1);
     q.close().unwrap();
     assert_eq!(
         result(crew),
@@ -219,7 +235,7 @@ fn join_returns_once_every_item_is_done_and_twice(via: Via) {
         Ok(()) => q.ledger().processed().to_string(),
         Err(e) => e.to_string(),
     });
-    until_blocked(via, q.as_ref());
+    until_blocked(via, q.as_ref(), 1);
     for _ in 0..2 {
         q.get(FOREVER).unwrap();
         q.task_done().unwrap();
