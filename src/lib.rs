@@ -23,7 +23,10 @@
 //!   processes](process), forked workers sharing a JSON file database or a
 //!   shared memory mapping, with kernel locks (flock, fcntl, OFD), locks in
 //!   shared memory (robust pthread mutex, semaphore, spin lock), lock-free
-//!   atomics, or a server process that owns the state.
+//!   atomics, or a server process that owns the state. The queue model
+//!   crosses processes as [`ipc::queue`]: a ring in shared memory and the
+//!   kernel's own transports (pipes, fifos, sockets, message queues, a
+//!   spool directory), all under one contract and one set of checks.
 //! - The **verdict**: holds, or violated with evidence ([`check::Violation`]).
 //!
 //! - An **explanation** ([`explain`]) is the smallest interleaving that
@@ -65,13 +68,16 @@
 //!   with the fewest preemptions, and the command that replays it.
 //! - `racelab rush --buyers 10 --tickets 1 --strategy flock` runs the
 //!   lessons' ticket rush with real processes; `racelab lessons` runs the
-//!   other process scenarios.
+//!   other process scenarios; `racelab queue --via all` runs producers and
+//!   consumers over every process queue.
 //! - `cargo test` runs the same checks as tests: `tests/loom_*.rs` (every
 //!   pair under loom, negative controls included), `tests/threads_*.rs`
 //!   (scale, proptest-drawn configurations), `tests/prop_*.rs`,
 //!   `tests/process_*.rs` (each test isolated by rusty-fork; the crash
 //!   tests kill a lock holder with SIGKILL; `process_negative` runs every
-//!   broken process strategy 100 times with `-- --ignored`),
+//!   broken process strategy 100 times with `-- --ignored`;
+//!   `process_queue` and `process_contract` hold every process queue to
+//!   the thread queue's invariants and Python's queue contract),
 //!   `tests/shuttle_pairs.rs` (every pair under shuttle, with its seed), and
 //!   `tests/explain_golden.rs` (the classic traces, replayed twice).
 
