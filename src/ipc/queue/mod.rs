@@ -22,6 +22,7 @@
 //! ([`check::queue::check`](crate::check::queue::check)).
 
 pub mod ledger;
+pub mod manager;
 pub mod run;
 pub mod shm;
 
@@ -171,6 +172,8 @@ pub enum Via {
     Shm,
     /// Shared-memory ring, counting semaphores (empty, full, mutex).
     ShmSemaphores,
+    /// The lessons' Manager: a server process owns the items.
+    Manager,
     /// Broken: the ring with no lock at all.
     ShmUnlocked,
     /// Broken: `if` instead of `while` around the condition wait.
@@ -178,12 +181,19 @@ pub enum Via {
 }
 
 impl Via {
-    pub const ALL: [Via; 4] = [Via::Shm, Via::ShmSemaphores, Via::ShmUnlocked, Via::ShmIf];
+    pub const ALL: [Via; 5] = [
+        Via::Shm,
+        Via::ShmSemaphores,
+        Via::Manager,
+        Via::ShmUnlocked,
+        Via::ShmIf,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Via::Shm => "shm",
             Via::ShmSemaphores => "shm-semaphores",
+            Via::Manager => "manager",
             Via::ShmUnlocked => "shm-unlocked",
             Via::ShmIf => "shm-if",
         }
@@ -198,6 +208,7 @@ impl Via {
         match self {
             Via::Shm => "ring in shared memory, robust mutex + condition variables",
             Via::ShmSemaphores => "ring in shared memory, counting semaphores empty/full/mutex",
+            Via::Manager => "a server process owns the items; one request per connection",
             Via::ShmUnlocked => "ring in shared memory, no lock (broken)",
             Via::ShmIf => "ring in shared memory, `if` instead of `while` (broken)",
         }
@@ -221,6 +232,7 @@ impl Via {
         match self {
             Via::Shm => shm(Flavor::Locked),
             Via::ShmSemaphores => shm(Flavor::Semaphores),
+            Via::Manager => Ok(Box::new(manager::Manager::new(arena, capacity)?)),
             Via::ShmUnlocked => shm(Flavor::Unlocked),
             Via::ShmIf => shm(Flavor::IfNotWhile),
         }
