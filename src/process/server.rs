@@ -82,6 +82,21 @@ fn serve(listener: &UnixListener, capacity: usize, lifetime: Duration) -> State 
         remaining: capacity as i64,
         ..State::default()
     };
+    serve_lines(listener, lifetime, |stream, line| {
+        answer(stream, line, &mut state)
+    });
+    state
+}
+
+/// Serves connections on `listener` one at a time for at most `lifetime`:
+/// reads one request line from each and hands it to `answer`, which writes
+/// the reply and returns false to stop serving. A connection that sends no
+/// full line within [`READ_LIMIT`] (a client killed mid-request) is dropped.
+pub(crate) fn serve_lines(
+    listener: &UnixListener,
+    lifetime: Duration,
+    mut answer: impl FnMut(&UnixStream, &str) -> bool,
+) {
     let deadline = Instant::now() + lifetime;
     while Instant::now() < deadline {
         let mut fds = [PollFd::new(listener.as_fd(), PollFlags::POLLIN)];
@@ -91,22 +106,19 @@ fn serve(listener: &UnixListener, capacity: usize, lifetime: Duration) -> State 
         let Ok((stream, _)) = listener.accept() else {
             continue;
         };
-        if !answer(stream, &mut state) {
+        let _ = stream.set_read_timeout(Some(READ_LIMIT));
+        let mut line = String::new();
+        if BufReader::new(&stream).read_line(&mut line).is_err() || !line.ends_with('\n') {
+            continue;
+        }
+        if !answer(&stream, &line) {
             break;
         }
     }
-    state
 }
 
-/// Serves one connection; false when told to quit.
-fn answer(stream: UnixStream, state: &mut State) -> bool {
-    let _ = stream.set_read_timeout(Some(READ_LIMIT));
-    let mut line = String::new();
-    let mut reader = BufReader::new(&stream);
-    // End-of-file or a timeout before the newline: a client died mid-request.
-    if reader.read_line(&mut line).is_err() || !line.ends_with('\n') {
-        return true;
-    }
+/// Answers one request line; false when told to quit.
+fn answer(stream: &UnixStream, line: &str, state: &mut State) -> bool {
     let mut words = line.split_whitespace();
     let reply = match (words.next(), words.next().map(str::parse::<usize>)) {
         (Some("inc"), _) => {
@@ -127,11 +139,11 @@ fn answer(stream: UnixStream, state: &mut State) -> bool {
         }
         (Some("buy"), Some(Ok(_))) => "soldout".to_string(),
         (Some("quit"), _) => {
-            let _ = (&stream).write_all(b"bye\n");
+            let _ = { stream }.write_all(b"bye\n");
             return false;
         }
         _ => "error".to_string(),
     };
-    let _ = (&stream).write_all(format!("{reply}\n").as_bytes());
+    let _ = { stream }.write_all(format!("{reply}\n").as_bytes());
     true
 }

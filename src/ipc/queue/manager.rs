@@ -21,19 +21,15 @@ use super::ledger::Ledger;
 use super::{ProcessQueue, QueueError};
 use crate::process::arena::Arena;
 use crate::process::crew::Crew;
-use crate::process::server::request;
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use crate::process::server::{request, serve_lines};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
-use std::os::fd::AsFd;
+use std::io::Write;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// How long the server lives at most (a run takes well under a second).
 const LIFETIME: Duration = Duration::from_secs(300);
-/// How long the server waits for one request line.
-const READ_LIMIT: Duration = Duration::from_secs(1);
 
 pub struct Manager {
     path: PathBuf,
@@ -170,29 +166,13 @@ fn serve(listener: &UnixListener, capacity: usize) {
         closed: false,
         high_water: 0,
     };
-    let deadline = Instant::now() + LIFETIME;
-    while Instant::now() < deadline {
-        let mut fds = [PollFd::new(listener.as_fd(), PollFlags::POLLIN)];
-        if poll(&mut fds, PollTimeout::from(100u16)).unwrap_or(0) == 0 {
-            continue;
-        }
-        let Ok((stream, _)) = listener.accept() else {
-            continue;
-        };
-        if !answer(stream, &mut items) {
-            break;
-        }
-    }
+    serve_lines(listener, LIFETIME, |stream, line| {
+        answer(stream, line, &mut items)
+    });
 }
 
-/// Serves one connection; false when told to quit.
-fn answer(stream: UnixStream, items: &mut Items) -> bool {
-    let _ = stream.set_read_timeout(Some(READ_LIMIT));
-    let mut line = String::new();
-    // End-of-file or a timeout before the newline: a client died mid-request.
-    if BufReader::new(&stream).read_line(&mut line).is_err() || !line.ends_with('\n') {
-        return true;
-    }
+/// Answers one request line; false when told to quit.
+fn answer(stream: &UnixStream, line: &str, items: &mut Items) -> bool {
     let mut words = line.split_whitespace();
     let reply = match (words.next(), words.next().map(str::parse::<u64>)) {
         (Some("put"), Some(Ok(_))) if items.closed => "closed".to_string(),
@@ -213,11 +193,11 @@ fn answer(stream: UnixStream, items: &mut Items) -> bool {
         }
         (Some("stats"), None) => items.high_water.to_string(),
         (Some("quit"), None) => {
-            let _ = (&stream).write_all(b"bye\n");
+            let _ = { stream }.write_all(b"bye\n");
             return false;
         }
         _ => format!("error: {}", line.trim_end()),
     };
-    let _ = (&stream).write_all(format!("{reply}\n").as_bytes());
+    let _ = { stream }.write_all(format!("{reply}\n").as_bytes());
     true
 }

@@ -37,6 +37,7 @@ use crate::ipc::mapping::Mapped;
 use crate::model::queue::POP_FROM_EMPTY;
 use crate::process::arena::Arena;
 use crate::process::lock::realtime_deadline;
+use crate::process::lock::robust::init_robust;
 use std::cell::UnsafeCell;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::SeqCst};
@@ -131,19 +132,7 @@ impl ShmQueue {
         // SAFETY: the attributes are initialised before use and destroyed
         // after; the objects live in the mapping nobody uses yet.
         unsafe {
-            let mut m: libc::pthread_mutexattr_t = std::mem::zeroed();
-            os(libc::pthread_mutexattr_init(&mut m))?;
-            os(libc::pthread_mutexattr_setpshared(
-                &mut m,
-                libc::PTHREAD_PROCESS_SHARED,
-            ))?;
-            os(libc::pthread_mutexattr_setrobust(
-                &mut m,
-                libc::PTHREAD_MUTEX_ROBUST,
-            ))?;
-            let done = libc::pthread_mutex_init(r.mutex.get(), &m);
-            libc::pthread_mutexattr_destroy(&mut m);
-            os(done)?;
+            init_robust(r.mutex.get())?;
             let mut c: libc::pthread_condattr_t = std::mem::zeroed();
             os(libc::pthread_condattr_init(&mut c))?;
             os(libc::pthread_condattr_setpshared(

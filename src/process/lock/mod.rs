@@ -33,7 +33,7 @@ mod inherited;
 mod lockfile;
 mod none;
 mod ofd;
-mod robust;
+pub(crate) mod robust;
 mod semaphore;
 mod spin;
 

@@ -19,25 +19,35 @@ pub struct RobustMutex<'a> {
 impl<'a> RobustMutex<'a> {
     /// Initialises the mutex in the region (in the parent, before the fork).
     pub fn new(shared: &'a Shared) -> std::io::Result<RobustMutex<'a>> {
-        // SAFETY: `attr` is initialised by pthread_mutexattr_init before any
-        // other use and destroyed after; the mutex lives in the shared
-        // mapping, which nobody else uses before the fork.
-        unsafe {
-            let mut attr: libc::pthread_mutexattr_t = std::mem::zeroed();
-            check(libc::pthread_mutexattr_init(&mut attr))?;
-            check(libc::pthread_mutexattr_setpshared(
-                &mut attr,
-                libc::PTHREAD_PROCESS_SHARED,
-            ))?;
-            check(libc::pthread_mutexattr_setrobust(
-                &mut attr,
-                libc::PTHREAD_MUTEX_ROBUST,
-            ))?;
-            let done = libc::pthread_mutex_init(shared.mutex.get(), &attr);
-            libc::pthread_mutexattr_destroy(&mut attr);
-            check(done)?;
-        }
+        // SAFETY: the mutex lives in the shared mapping, which nobody else
+        // uses before the fork.
+        unsafe { init_robust(shared.mutex.get())? };
         Ok(RobustMutex { shared })
+    }
+}
+
+/// Initialises `*mutex` as a robust, process-shared pthread mutex.
+///
+/// # Safety
+/// `mutex` must point to writable memory (shared with the other processes
+/// before they fork) that no thread or process uses yet.
+pub(crate) unsafe fn init_robust(mutex: *mut libc::pthread_mutex_t) -> std::io::Result<()> {
+    // SAFETY: `attr` is initialised by pthread_mutexattr_init before any
+    // other use and destroyed after; the caller vouches for `mutex`.
+    unsafe {
+        let mut attr: libc::pthread_mutexattr_t = std::mem::zeroed();
+        check(libc::pthread_mutexattr_init(&mut attr))?;
+        check(libc::pthread_mutexattr_setpshared(
+            &mut attr,
+            libc::PTHREAD_PROCESS_SHARED,
+        ))?;
+        check(libc::pthread_mutexattr_setrobust(
+            &mut attr,
+            libc::PTHREAD_MUTEX_ROBUST,
+        ))?;
+        let done = libc::pthread_mutex_init(mutex, &attr);
+        libc::pthread_mutexattr_destroy(&mut attr);
+        check(done)
     }
 }
 
