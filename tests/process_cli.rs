@@ -81,3 +81,70 @@ fn lessons_show_the_process_scenarios() {
     assert!(text.contains("flock: 1 of 10 bought (holds)"), "{text}");
     assert!(text.contains("(pairs stay together)"), "{text}");
 }
+
+#[test]
+fn queue_via_every_process_queue_is_as_expected() {
+    let out = racelab(&["queue", "--via", "all", "--ending", "close", "--wait", "1"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    for via in racelab::ipc::queue::Via::ALL {
+        let row = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(via.name()))
+            .unwrap_or_else(|| panic!("no row for {via}: {text}"));
+        match via.breaks_with() {
+            None => assert!(row.ends_with("holds"), "{row}"),
+            Some(kind) => assert!(row.contains(&format!("  {kind}: ")), "{row}"),
+        }
+    }
+}
+
+#[test]
+fn queue_via_one_queue_prints_what_each_consumer_received() {
+    let out = racelab(&["queue", "--via", "shm-semaphores", "--ending", "sentinels"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    let received: usize = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("consumer "))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .nth(2)?
+                .trim_end_matches(':')
+                .parse::<usize>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(received, 9, "{text}");
+    assert!(text.contains("verdict: holds"), "{text}");
+}
+
+#[test]
+fn queue_via_consumers_never_stopped_are_reported_waiting() {
+    let out = racelab(&[
+        "queue", "--via", "shm", "--ending", "never", "--wait", "0.3",
+    ]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("2 of 2 consumers still waiting"), "{text}");
+}
+
+#[test]
+fn bad_queue_input_is_a_clear_error() {
+    for args in [
+        &["queue", "--via", "carrier-pigeon"][..],
+        &["queue", "--via", "shm", "--wait", "-1"],
+        &["queue", "--via", "shm", "--wait", "nan"],
+        &["queue", "--via", "shm", "--capacity", "0"],
+        &["queue", "--via", "shm", "--capacity", "65"],
+        &["queue", "--via", "shm", "--producers", "70"],
+    ] {
+        let out = racelab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.is_empty() && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
