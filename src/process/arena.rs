@@ -36,10 +36,12 @@ impl Arena {
             std::process::id(),
             NEXT.fetch_add(1, Relaxed)
         );
-        // tempfile creates the directory with mode 0700 and a random
-        // suffix, failing rather than reusing an existing path.
+        // tempfile creates the directory with a random suffix, failing
+        // rather than reusing an existing path; mode 0700 must be asked for
+        // (its default follows the umask, 0755 here).
         let dir = tempfile::Builder::new()
             .prefix(&prefix)
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir_in(base_dir())?;
         Ok(Arena { dir })
     }
@@ -69,4 +71,25 @@ pub fn leftovers(dir: &Path, pid: Option<u32>) -> Vec<PathBuf> {
         .filter(|e| e.file_name().to_string_lossy().starts_with(&mine))
         .map(|e| e.path())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn an_arena_is_private_and_gone_when_dropped() {
+        let arena = Arena::new().unwrap();
+        let path = arena.path().to_path_buf();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{path:?} has mode {mode:o}");
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with(&format!("{PREFIX}{}-", std::process::id())),
+            "{name}"
+        );
+        drop(arena);
+        assert!(!path.exists());
+    }
 }

@@ -64,7 +64,10 @@ impl Ledger {
         if sent {
             self.c().put_count.fetch_add(1, SeqCst);
         } else {
-            self.c().unfinished.fetch_sub(1, SeqCst);
+            let _ = self
+                .c()
+                .unfinished
+                .fetch_update(SeqCst, SeqCst, |n| Some(n.saturating_sub(1)));
         }
     }
 
@@ -81,7 +84,11 @@ impl Ledger {
             .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
             .map_err(|_| QueueError::TaskDoneTooOften)?;
         c.processed.fetch_add(1, SeqCst);
-        c.unfinished.fetch_sub(1, SeqCst);
+        // A broken queue that hands one item out twice gets more task_done
+        // calls than puts: stop at zero rather than wrap around.
+        let _ = c
+            .unfinished
+            .fetch_update(SeqCst, SeqCst, |n| Some(n.saturating_sub(1)));
         Ok(())
     }
 

@@ -14,8 +14,11 @@
 //!   classic three counting semaphores; and their broken forms.
 //! - **kernel transports used as queues**: the kernel holds the items and
 //!   bounds them (a pipe's buffer, a message queue's `mq_maxmsg`, a
-//!   socket's buffer); a shared [`Ledger`] adds what the kernel lacks:
-//!   task_done/join and the closed flag.
+//!   socket's buffer) or keeps them as files ([`spool`]: one file per
+//!   message); a shared [`Ledger`] adds what the kernel lacks:
+//!   task_done/join and the closed flag. [`mqueue`]: a POSIX message
+//!   queue; [`spool`]: a spool directory claimed by atomic renames, and its
+//!   broken form that claims by reading then deleting.
 //!
 //! [`run`] drives any of them with producer and consumer processes and
 //! checks the run with the thread tier's invariants
@@ -23,8 +26,10 @@
 
 pub mod ledger;
 pub mod manager;
+pub mod mqueue;
 pub mod run;
 pub mod shm;
+pub mod spool;
 
 pub use ledger::Ledger;
 
@@ -178,15 +183,26 @@ pub enum Via {
     ShmUnlocked,
     /// Broken: `if` instead of `while` around the condition wait.
     ShmIf,
+    /// POSIX message queue: the kernel holds and bounds the items.
+    #[serde(rename = "mqueue")]
+    MessageQueue,
+    /// Spool directory, one file per message, claimed by atomic rename.
+    Spool,
+    /// Broken: the spool claiming a file by reading then deleting it.
+    #[serde(rename = "spool-no-rename")]
+    SpoolInPlace,
 }
 
 impl Via {
-    pub const ALL: [Via; 5] = [
+    pub const ALL: [Via; 8] = [
         Via::Shm,
         Via::ShmSemaphores,
         Via::Manager,
+        Via::MessageQueue,
+        Via::Spool,
         Via::ShmUnlocked,
         Via::ShmIf,
+        Via::SpoolInPlace,
     ];
 
     pub fn name(self) -> &'static str {
@@ -196,6 +212,9 @@ impl Via {
             Via::Manager => "manager",
             Via::ShmUnlocked => "shm-unlocked",
             Via::ShmIf => "shm-if",
+            Via::MessageQueue => "mqueue",
+            Via::Spool => "spool",
+            Via::SpoolInPlace => "spool-no-rename",
         }
     }
 
@@ -211,6 +230,9 @@ impl Via {
             Via::Manager => "a server process owns the items; one request per connection",
             Via::ShmUnlocked => "ring in shared memory, no lock (broken)",
             Via::ShmIf => "ring in shared memory, `if` instead of `while` (broken)",
+            Via::MessageQueue => "POSIX message queue, the kernel bounds it (mq_maxmsg)",
+            Via::Spool => "spool directory, a file per message, claimed by atomic rename",
+            Via::SpoolInPlace => "spool directory, claimed by reading then deleting (broken)",
         }
     }
 
@@ -219,6 +241,7 @@ impl Via {
         match self {
             Via::ShmUnlocked => Some(ViolationKind::LostItem),
             Via::ShmIf => Some(ViolationKind::PopFromEmpty),
+            Via::SpoolInPlace => Some(ViolationKind::DuplicatedItem),
             _ => None,
         }
     }
@@ -226,6 +249,7 @@ impl Via {
     /// Makes the queue in `arena` (in the parent, before any fork).
     pub fn open(self, arena: &Arena, capacity: usize) -> io::Result<Box<dyn ProcessQueue>> {
         use shm::{Flavor, ShmQueue};
+        use spool::{Claim, Spool};
         let shm = |flavor| -> io::Result<Box<dyn ProcessQueue>> {
             Ok(Box::new(ShmQueue::new(arena, capacity, flavor)?))
         };
@@ -235,6 +259,13 @@ impl Via {
             Via::Manager => Ok(Box::new(manager::Manager::new(arena, capacity)?)),
             Via::ShmUnlocked => shm(Flavor::Unlocked),
             Via::ShmIf => shm(Flavor::IfNotWhile),
+            Via::MessageQueue => Ok(Box::new(mqueue::MessageQueue::new(arena, capacity)?)),
+            Via::Spool => Ok(Box::new(Spool::new(arena, capacity, Claim::Rename)?)),
+            Via::SpoolInPlace => Ok(Box::new(Spool::new(
+                arena,
+                capacity,
+                Claim::ReadThenDelete,
+            )?)),
         }
     }
 }

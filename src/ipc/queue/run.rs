@@ -56,6 +56,17 @@ impl ProcessQueueRun {
 /// `wait` bounds the parent's join and, with `Ending::Never`, each
 /// consumer's wait for an item that never comes.
 pub fn run(plan: &QueuePlan, via: Via, wait: Duration) -> io::Result<ProcessQueueRun> {
+    run_in(&Arena::new()?, plan, via, wait)
+}
+
+/// [`run`] with the queue made in `arena`, which the caller keeps: a test
+/// can look at what the run left there (a spool's files, say).
+pub fn run_in(
+    arena: &Arena,
+    plan: &QueuePlan,
+    via: Via,
+    wait: Duration,
+) -> io::Result<ProcessQueueRun> {
     if plan.producers == 0 || plan.consumers == 0 || plan.capacity == 0 {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -63,8 +74,7 @@ pub fn run(plan: &QueuePlan, via: Via, wait: Duration) -> io::Result<ProcessQueu
         ));
     }
     let started = Instant::now();
-    let arena = Arena::new()?;
-    let queue = via.open(&arena, plan.capacity)?;
+    let queue = via.open(arena, plan.capacity)?;
     let queue = queue.as_ref();
     queue.arm_race_window();
     let get_wait = match plan.ending {

@@ -340,7 +340,7 @@ impl ShmQueue {
 
     /// `sem_timedwait` until `deadline`, retried on EINTR; whether it got
     /// the permit.
-    fn sem_wait(
+    pub(super) fn sem_wait(
         sem: &UnsafeCell<libc::sem_t>,
         deadline: &libc::timespec,
     ) -> Result<bool, QueueError> {
@@ -357,7 +357,7 @@ impl ShmQueue {
         }
     }
 
-    fn sem_post(sem: &UnsafeCell<libc::sem_t>) {
+    pub(super) fn sem_post(sem: &UnsafeCell<libc::sem_t>) {
         // SAFETY: initialised in `new`, process-shared.
         unsafe { libc::sem_post(sem.get()) };
     }
