@@ -12,15 +12,20 @@
 //! - **queues we build**: a ring in shared memory guarded by a robust
 //!   process-shared mutex and condition variables ([`shm`]), or by the
 //!   classic three counting semaphores; and their broken forms.
-//! - **kernel transports used as queues**: the kernel holds the items and
-//!   bounds them (a pipe's buffer, a message queue's `mq_maxmsg`, a
-//!   socket's buffer); a shared [`Ledger`] adds what the kernel lacks:
-//!   task_done/join and the closed flag.
+//! - **kernel transports used as queues** ([`channel`]): a pipe, a fifo,
+//!   a Unix stream or seqpacket socket pair, a TCP connection. The kernel
+//!   holds the items and bounds them (a pipe's buffer, a socket's buffer);
+//!   framing and process-shared locks keep items whole where the transport
+//!   does not, and a shared [`Ledger`] adds what the kernel lacks:
+//!   task_done/join and the closed flag. Plus their broken forms: records
+//!   above PIPE_BUF with no write lock (torn), and a reader that takes one
+//!   read of a stream for one record.
 //!
 //! [`run`] drives any of them with producer and consumer processes and
 //! checks the run with the thread tier's invariants
 //! ([`check::queue::check`](crate::check::queue::check)).
 
+pub mod channel;
 pub mod ledger;
 pub mod run;
 pub mod shm;
@@ -175,10 +180,39 @@ pub enum Via {
     ShmUnlocked,
     /// Broken: `if` instead of `while` around the condition wait.
     ShmIf,
+    /// Anonymous pipe, 8-byte records (atomic below PIPE_BUF).
+    Pipe,
+    /// Named pipe in the run's arena, 8-byte records.
+    Fifo,
+    /// Unix stream socket pair, length-prefixed frames, read/write locks.
+    UnixStream,
+    /// Unix seqpacket socket pair: the kernel keeps message boundaries.
+    #[serde(rename = "unix-seqpacket")]
+    Seqpacket,
+    /// One TCP connection on 127.0.0.1, framed and locked as the Unix stream.
+    Tcp,
+    /// Broken: the pipe with records above PIPE_BUF and no write lock.
+    PipeLarge,
+    /// Broken: the Unix stream with no length prefix and no read lock,
+    /// one read taken as one record.
+    #[serde(rename = "unix-stream-unframed")]
+    StreamUnframed,
 }
 
 impl Via {
-    pub const ALL: [Via; 4] = [Via::Shm, Via::ShmSemaphores, Via::ShmUnlocked, Via::ShmIf];
+    pub const ALL: [Via; 11] = [
+        Via::Shm,
+        Via::ShmSemaphores,
+        Via::ShmUnlocked,
+        Via::ShmIf,
+        Via::Pipe,
+        Via::Fifo,
+        Via::UnixStream,
+        Via::Seqpacket,
+        Via::Tcp,
+        Via::PipeLarge,
+        Via::StreamUnframed,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -186,6 +220,13 @@ impl Via {
             Via::ShmSemaphores => "shm-semaphores",
             Via::ShmUnlocked => "shm-unlocked",
             Via::ShmIf => "shm-if",
+            Via::Pipe => "pipe",
+            Via::Fifo => "fifo",
+            Via::UnixStream => "unix-stream",
+            Via::Seqpacket => "unix-seqpacket",
+            Via::Tcp => "tcp",
+            Via::PipeLarge => "pipe-large",
+            Via::StreamUnframed => "unix-stream-unframed",
         }
     }
 
@@ -200,6 +241,17 @@ impl Via {
             Via::ShmSemaphores => "ring in shared memory, counting semaphores empty/full/mutex",
             Via::ShmUnlocked => "ring in shared memory, no lock (broken)",
             Via::ShmIf => "ring in shared memory, `if` instead of `while` (broken)",
+            Via::Pipe => "anonymous pipe, 8-byte records, atomic below PIPE_BUF",
+            Via::Fifo => "named pipe in the run's private directory, 8-byte records",
+            Via::UnixStream => {
+                "Unix stream socket pair, length-prefixed frames, read/write semaphores"
+            }
+            Via::Seqpacket => "Unix seqpacket socket pair, the kernel keeps message boundaries",
+            Via::Tcp => "TCP on 127.0.0.1, length-prefixed frames, read/write semaphores",
+            Via::PipeLarge => "pipe, records above PIPE_BUF, no write lock (broken: torn)",
+            Via::StreamUnframed => {
+                "Unix stream, no length prefix, one read taken as one record (broken)"
+            }
         }
     }
 
@@ -208,11 +260,17 @@ impl Via {
         match self {
             Via::ShmUnlocked => Some(ViolationKind::LostItem),
             Via::ShmIf => Some(ViolationKind::PopFromEmpty),
+            // The second record read starts inside a torn one: padding.
+            Via::PipeLarge => Some(ViolationKind::CorruptItem),
+            // No record fits the shrunk buffer: each comes out as several.
+            Via::StreamUnframed => Some(ViolationKind::DuplicatedItem),
             _ => None,
         }
     }
 
-    /// Makes the queue in `arena` (in the parent, before any fork).
+    /// Makes the queue in `arena` (in the parent, before any fork). A
+    /// kernel transport's bound is its buffer's: `capacity` is for the
+    /// rings.
     pub fn open(self, arena: &Arena, capacity: usize) -> io::Result<Box<dyn ProcessQueue>> {
         use shm::{Flavor, ShmQueue};
         let shm = |flavor| -> io::Result<Box<dyn ProcessQueue>> {
@@ -223,6 +281,13 @@ impl Via {
             Via::ShmSemaphores => shm(Flavor::Semaphores),
             Via::ShmUnlocked => shm(Flavor::Unlocked),
             Via::ShmIf => shm(Flavor::IfNotWhile),
+            Via::Pipe
+            | Via::Fifo
+            | Via::UnixStream
+            | Via::Seqpacket
+            | Via::Tcp
+            | Via::PipeLarge
+            | Via::StreamUnframed => Ok(Box::new(channel::ChannelQueue::open(arena, self)?)),
         }
     }
 }
