@@ -58,8 +58,9 @@
 //!   that takes what one read returns as one record, as the lessons' socket
 //!   code took one `recv(1024)` for one message. For a run
 //!   ([`Arm::SmallSendBuffer`]) the first record goes through a send
-//!   buffer smaller than itself, so it can only come out in two reads or
-//!   more: two messages, the same item twice.
+//!   buffer smaller than itself, and a reader reads while its writer waits
+//!   for room, so it comes out in two reads or more: two messages, the
+//!   same item twice.
 //!
 //! Common semantics. The descriptors are made non-blocking once, in the
 //! parent; every wait is `poll` with what is left of the bound, in slices
@@ -179,9 +180,13 @@ pub enum Arm {
     /// every run.
     TearWindow,
     /// Shrink the writer's socket send buffer to the minimum, below one
-    /// record, for the run's first record: no read can return it whole.
-    /// Once it is written the buffer is restored and the window closed for
-    /// good (so the sentinels, which stop the consumers, still fit).
+    /// record, for the run's first record, and hold the readers until its
+    /// writer is caught mid-record, then the writer until a reader has
+    /// taken one read: that read cannot hold the whole record. (Without
+    /// the hold, a read that frees room while the writer adds more may
+    /// collect the whole record now and then.) Once the record is written
+    /// the buffer is restored and the window closed for good, so the
+    /// sentinels, which stop the consumers, still fit.
     SmallSendBuffer,
 }
 
@@ -285,9 +290,11 @@ struct Shared {
     /// (a writer counts before it writes, so it is never below what the
     /// kernel holds).
     in_flight: AtomicI64,
-    /// The tear window: writers caught mid-record while it was open.
-    torn: AtomicU32,
-    /// 1 once the tear window has closed for good.
+    /// Writers caught mid-record while the race window was open.
+    parked: AtomicU32,
+    /// Reads taken while the race window was open.
+    reads: AtomicU32,
+    /// 1 once the race window has closed for good.
     window_closed: AtomicU32,
 }
 
@@ -557,8 +564,10 @@ impl Channel {
                 (packet, n)
             }
             Framing::OneReadPerRecord(n) => {
+                self.before_read_window(deadline);
                 // The bug: whatever one read returns is one record.
                 let chunk = read_once(fd, n, deadline)?;
+                self.after_read_window();
                 let got = chunk.len();
                 (chunk, got)
             }
@@ -683,7 +692,7 @@ impl Channel {
                     }
                     if finish_by.is_none() {
                         finish_by = Some(Instant::now() + FOREVER);
-                        self.tear_window();
+                        self.mid_record_window();
                     }
                     continue;
                 }
@@ -718,24 +727,51 @@ impl Channel {
         }
     }
 
-    /// The tear window, after a writer's first partial write of a record:
-    /// the first writer caught mid-record waits (bounded) until a second
-    /// one is too, so the second one's bytes follow the first one's
-    /// piece. Armed runs of [`Arm::TearWindow`] only; closed for good after.
-    fn tear_window(&self) {
+    /// Whether this armed run's race window is still open.
+    fn window_open(&self, arm: Arm) -> bool {
+        self.recipe.arm == arm
+            && self.armed.load(SeqCst)
+            && self.s().window_closed.load(SeqCst) == 0
+    }
+
+    /// After a writer's first partial write of a record, while the window
+    /// is open (every wait bounded by [`WINDOW`]):
+    /// - [`Arm::TearWindow`]: the first writer caught mid-record waits
+    ///   until a second one is too, so the second one's bytes follow the
+    ///   first one's piece; then the window closes for good.
+    /// - [`Arm::SmallSendBuffer`]: the writer waits until a reader has
+    ///   taken one read of what it wrote so far.
+    fn mid_record_window(&self) {
         let s = self.s();
-        if self.recipe.arm != Arm::TearWindow
-            || !self.armed.load(SeqCst)
-            || s.window_closed.load(SeqCst) != 0
-        {
-            return;
+        let closed = || s.window_closed.load(SeqCst) != 0;
+        if self.window_open(Arm::TearWindow) {
+            if s.parked.fetch_add(1, SeqCst) == 0 {
+                poll_until(WINDOW, || closed() || s.parked.load(SeqCst) >= 2);
+            }
+            s.window_closed.store(1, SeqCst);
+        } else if self.window_open(Arm::SmallSendBuffer) {
+            s.parked.fetch_add(1, SeqCst);
+            poll_until(WINDOW, || closed() || s.reads.load(SeqCst) >= 1);
         }
-        if s.torn.fetch_add(1, SeqCst) == 0 {
-            poll_until(WINDOW, || {
-                s.window_closed.load(SeqCst) != 0 || s.torn.load(SeqCst) >= 2
+    }
+
+    /// Before a read, while the small send buffer's window is open: wait
+    /// (bounded) until a writer is caught mid-record.
+    fn before_read_window(&self, deadline: Instant) {
+        if self.window_open(Arm::SmallSendBuffer) {
+            let s = self.s();
+            let left = deadline.saturating_duration_since(Instant::now());
+            poll_until(WINDOW.min(left), || {
+                s.window_closed.load(SeqCst) != 0 || s.parked.load(SeqCst) >= 1
             });
         }
-        s.window_closed.store(1, SeqCst);
+    }
+
+    /// After a read that took something, while that window is open.
+    fn after_read_window(&self) {
+        if self.window_open(Arm::SmallSendBuffer) {
+            self.s().reads.fetch_add(1, SeqCst);
+        }
     }
 
     /// After a whole frame went out (write lock held): the end of the
