@@ -94,7 +94,7 @@ fn queue_via_every_process_queue_is_as_expected() {
             .unwrap_or_else(|| panic!("no row for {via}: {text}"));
         match via.breaks_with() {
             None => assert!(row.ends_with("holds"), "{row}"),
-            Some(kind) => assert!(row.contains(&format!("  {kind}: ")), "{row}"),
+            Some(kind) => assert!(row.contains(&format!("{kind}: ")), "{row}"),
         }
     }
 }

@@ -47,6 +47,9 @@ fn every_pair_is_listed_once() {
         );
     }
     // 24 with a loom and a thread form; 14 that exist only in processes
-    // (7 strategies, on the counter and the ticket office).
-    assert_eq!(seen.len(), 38);
+    // (7 strategies, on the counter and the ticket office); one queue pair
+    // per process queue.
+    let queues = racelab::ipc::queue::Via::ALL.len();
+    assert_eq!(queues, 15);
+    assert_eq!(seen.len(), 38 + queues);
 }

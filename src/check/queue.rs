@@ -340,31 +340,50 @@ pub fn check(plan: &QueuePlan, report: &QueueReport, partial: bool) -> Result<()
             ),
         ));
     }
+    // An item no producer put (a torn or misframed message) is reported
+    // once, as corrupt; the order and duplicate checks look at real items.
+    let put = |&(producer, seq): &(u32, u32)| {
+        (producer as usize) < plan.producers && (seq as usize) < plan.items
+    };
     let mut count: BTreeMap<(u32, u32), usize> = BTreeMap::new();
+    let mut corrupt: BTreeMap<(u32, u32), usize> = BTreeMap::new();
+    let mut reordered = Vec::new();
     for (c, got) in report.received.iter().enumerate() {
         let mut last: BTreeMap<u32, u32> = BTreeMap::new();
         for &(producer, seq) in got {
+            if !put(&(producer, seq)) {
+                *corrupt.entry((producer, seq)).or_default() += 1;
+                continue;
+            }
             *count.entry((producer, seq)).or_default() += 1;
+            // Equal is a duplicate (reported below), not a reordering.
             if let Some(&before) = last.get(&producer)
-                && before >= seq
+                && before > seq
             {
-                violations.push(Violation::new(
-                    ViolationKind::FifoBroken,
-                    format!("C{c} received P{producer}#{seq} after P{producer}#{before}"),
+                reordered.push(format!(
+                    "C{c} received P{producer}#{seq} after P{producer}#{before}"
                 ));
             }
             last.insert(producer, seq);
         }
     }
-    let corrupt: Vec<String> = count
-        .keys()
-        .filter(|(p, s)| *p as usize >= plan.producers || *s as usize >= plan.items)
-        .map(|(p, s)| format!("P{p}#{s}"))
-        .collect();
+    if !reordered.is_empty() {
+        violations.push(Violation::new(
+            ViolationKind::FifoBroken,
+            summarize_as("reorderings", &reordered),
+        ));
+    }
     if !corrupt.is_empty() {
+        let items: Vec<String> = corrupt
+            .iter()
+            .map(|((p, s), n)| match n {
+                1 => format!("P{p}#{s}"),
+                n => format!("P{p}#{s} x{n}"),
+            })
+            .collect();
         violations.push(Violation::new(
             ViolationKind::CorruptItem,
-            format!("no producer put {}", summarize(&corrupt)),
+            format!("no producer put {}", summarize(&items)),
         ));
     }
     let duplicated: Vec<String> = count
@@ -407,10 +426,17 @@ pub fn check(plan: &QueuePlan, report: &QueueReport, partial: bool) -> Result<()
 }
 
 fn summarize(items: &[String]) -> String {
+    summarize_as("items", items)
+}
+
+/// "3 items: a, b, c" (at most five shown, then "...").
+fn summarize_as(what: &str, items: &[String]) -> String {
     let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
     if items.len() > shown.len() {
-        format!("{} items: {}, ...", items.len(), shown.join(", "))
+        format!("{} {what}: {}, ...", items.len(), shown.join(", "))
+    } else if items.len() == 1 {
+        shown.join(", ")
     } else {
-        format!("{} items: {}", items.len(), shown.join(", "))
+        format!("{} {what}: {}", items.len(), shown.join(", "))
     }
 }

@@ -7,6 +7,7 @@
 //! (tmpfs: memory, not disk) when it exists. The [`tempfile::TempDir`]
 //! guard removes it when the arena is dropped, even when a test fails.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -36,12 +37,12 @@ impl Arena {
             std::process::id(),
             NEXT.fetch_add(1, Relaxed)
         );
-        // tempfile creates the directory with a random suffix, failing
-        // rather than reusing an existing path; mode 0700 must be asked for
-        // (its default follows the umask, 0755 here).
+        // A random suffix, failing rather than reusing an existing path;
+        // mode 0700 asked for explicitly (tempfile's directories otherwise
+        // get the umask's default, 0755 here).
         let dir = tempfile::Builder::new()
             .prefix(&prefix)
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(base_dir())?;
         Ok(Arena { dir })
     }
@@ -76,7 +77,6 @@ pub fn leftovers(dir: &Path, pid: Option<u32>) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn an_arena_is_private_and_gone_when_dropped() {

@@ -13,17 +13,23 @@
 //!   process-shared mutex and condition variables ([`shm`]), or by the
 //!   classic three counting semaphores; and their broken forms.
 //! - **kernel transports used as queues**: the kernel holds the items and
-//!   bounds them (a pipe's buffer, a message queue's `mq_maxmsg`, a
-//!   socket's buffer) or keeps them as files ([`spool`]: one file per
-//!   message); a shared [`Ledger`] adds what the kernel lacks:
-//!   task_done/join and the closed flag. [`mqueue`]: a POSIX message
-//!   queue; [`spool`]: a spool directory claimed by atomic renames, and its
-//!   broken form that claims by reading then deleting.
+//!   bounds them, a shared [`Ledger`] adds what the kernel lacks
+//!   (task_done/join and the closed flag):
+//!   - [`channel`]: a pipe, a fifo, a Unix stream or seqpacket socket
+//!     pair, a TCP connection; framing and process-shared locks keep items
+//!     whole where the transport does not. Plus their broken forms:
+//!     records above PIPE_BUF with no write lock (torn), and a reader that
+//!     takes one read of a stream for one record.
+//!   - [`mqueue`]: a POSIX message queue, bounded by `mq_maxmsg`.
+//!   - [`spool`]: a spool directory, one file per message, claimed by
+//!     atomic rename; and its broken form that claims by reading then
+//!     deleting.
 //!
 //! [`run`] drives any of them with producer and consumer processes and
 //! checks the run with the thread tier's invariants
 //! ([`check::queue::check`](crate::check::queue::check)).
 
+pub mod channel;
 pub mod ledger;
 pub mod manager;
 pub mod mqueue;
@@ -191,18 +197,42 @@ pub enum Via {
     /// Broken: the spool claiming a file by reading then deleting it.
     #[serde(rename = "spool-no-rename")]
     SpoolInPlace,
+    /// Anonymous pipe, 8-byte records (atomic below PIPE_BUF).
+    Pipe,
+    /// Named pipe in the run's arena, 8-byte records.
+    Fifo,
+    /// Unix stream socket pair, length-prefixed frames, read/write locks.
+    UnixStream,
+    /// Unix seqpacket socket pair: the kernel keeps message boundaries.
+    #[serde(rename = "unix-seqpacket")]
+    Seqpacket,
+    /// One TCP connection on 127.0.0.1, framed and locked as the Unix stream.
+    Tcp,
+    /// Broken: the pipe with records above PIPE_BUF and no write lock.
+    PipeLarge,
+    /// Broken: the Unix stream with no length prefix and no read lock,
+    /// one read taken as one record.
+    #[serde(rename = "unix-stream-unframed")]
+    StreamUnframed,
 }
 
 impl Via {
-    pub const ALL: [Via; 8] = [
+    pub const ALL: [Via; 15] = [
         Via::Shm,
         Via::ShmSemaphores,
         Via::Manager,
         Via::MessageQueue,
         Via::Spool,
+        Via::Pipe,
+        Via::Fifo,
+        Via::UnixStream,
+        Via::Seqpacket,
+        Via::Tcp,
         Via::ShmUnlocked,
         Via::ShmIf,
         Via::SpoolInPlace,
+        Via::PipeLarge,
+        Via::StreamUnframed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -215,6 +245,13 @@ impl Via {
             Via::MessageQueue => "mqueue",
             Via::Spool => "spool",
             Via::SpoolInPlace => "spool-no-rename",
+            Via::Pipe => "pipe",
+            Via::Fifo => "fifo",
+            Via::UnixStream => "unix-stream",
+            Via::Seqpacket => "unix-seqpacket",
+            Via::Tcp => "tcp",
+            Via::PipeLarge => "pipe-large",
+            Via::StreamUnframed => "unix-stream-unframed",
         }
     }
 
@@ -233,6 +270,17 @@ impl Via {
             Via::MessageQueue => "POSIX message queue, the kernel bounds it (mq_maxmsg)",
             Via::Spool => "spool directory, a file per message, claimed by atomic rename",
             Via::SpoolInPlace => "spool directory, claimed by reading then deleting (broken)",
+            Via::Pipe => "anonymous pipe, 8-byte records, atomic below PIPE_BUF",
+            Via::Fifo => "named pipe in the run's private directory, 8-byte records",
+            Via::UnixStream => {
+                "Unix stream socket pair, length-prefixed frames, read/write semaphores"
+            }
+            Via::Seqpacket => "Unix seqpacket socket pair, the kernel keeps message boundaries",
+            Via::Tcp => "TCP on 127.0.0.1, length-prefixed frames, read/write semaphores",
+            Via::PipeLarge => "pipe, records above PIPE_BUF, no write lock (broken: torn)",
+            Via::StreamUnframed => {
+                "Unix stream, no length prefix, one read taken as one record (broken)"
+            }
         }
     }
 
@@ -242,11 +290,17 @@ impl Via {
             Via::ShmUnlocked => Some(ViolationKind::LostItem),
             Via::ShmIf => Some(ViolationKind::PopFromEmpty),
             Via::SpoolInPlace => Some(ViolationKind::DuplicatedItem),
+            // The second record read starts inside a torn one: padding.
+            Via::PipeLarge => Some(ViolationKind::CorruptItem),
+            // No record fits the shrunk buffer: each comes out as several.
+            Via::StreamUnframed => Some(ViolationKind::DuplicatedItem),
             _ => None,
         }
     }
 
-    /// Makes the queue in `arena` (in the parent, before any fork).
+    /// Makes the queue in `arena` (in the parent, before any fork). A
+    /// kernel transport's bound is its buffer's: `capacity` is for the
+    /// rings.
     pub fn open(self, arena: &Arena, capacity: usize) -> io::Result<Box<dyn ProcessQueue>> {
         use shm::{Flavor, ShmQueue};
         use spool::{Claim, Spool};
@@ -266,6 +320,13 @@ impl Via {
                 capacity,
                 Claim::ReadThenDelete,
             )?)),
+            Via::Pipe
+            | Via::Fifo
+            | Via::UnixStream
+            | Via::Seqpacket
+            | Via::Tcp
+            | Via::PipeLarge
+            | Via::StreamUnframed => Ok(Box::new(channel::ChannelQueue::open(arena, self)?)),
         }
     }
 }
