@@ -4,6 +4,10 @@
 //! invariants. Every correct queue holds with either ending; every broken
 //! one is caught and names its violation.
 
+mod common;
+
+use common::seeded_runner;
+use proptest::prelude::*;
 use racelab::check::queue::{Ending, QueuePlan};
 use racelab::ipc::queue::Via;
 use racelab::ipc::queue::run::run;
@@ -73,6 +77,32 @@ rusty_fork_test! {
             let r = run(&plan(Ending::Close), via, Duration::from_secs(1)).unwrap();
             assert!(r.broke(kind), "{via} must report {kind}: {r:?}");
         }
+    }
+}
+
+rusty_fork_test! {
+    #![rusty_fork(timeout_ms = 180_000)]
+
+    /// Configurations drawn by proptest (2 to 4 producers, 2 or 3
+    /// consumers, 1 to 5 items each, capacity 1 to 4, either ending), each
+    /// run over every correct queue: every one holds. The seed is printed;
+    /// `RACELAB_SEED=<seed>` replays it.
+    #[test]
+    fn drawn_configurations_hold_on_every_correct_queue() {
+        let configs = (2usize..=4, 2usize..=3, 1usize..=5, 1usize..=4, any::<bool>());
+        seeded_runner(6)
+            .run(&configs, |(producers, consumers, items, capacity, close)| {
+                let ending = if close { Ending::Close } else { Ending::Sentinels };
+                let p = QueuePlan { producers, consumers, items, capacity, ending };
+                for via in correct() {
+                    let r = run(&p, via, WAIT).map_err(|e| TestCaseError::fail(format!("{via}: {e}")))?;
+                    prop_assert!(r.violations.is_empty(), "{} {:?}: {:?}", via, p, r.violations);
+                    prop_assert_eq!(r.stuck_consumers, 0, "{} {:?}", via, p);
+                    prop_assert_eq!(r.report.processed_at_join, Some(p.total() as u64), "{} {:?}", via, p);
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 }
 

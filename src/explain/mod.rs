@@ -2,7 +2,7 @@
 //! as a table a reader can follow step by step.
 //!
 //! Loom prints only the panic message of a failing execution. The models
-//! record their own [`Step`]s through the [`Probe`](crate::probe::Probe)
+//! record their own [`Step`](crate::probe::Step)s through the [`Probe`](crate::probe::Probe)
 //! (reads and writes with values, lock and unlock, wait, wake, notify, call
 //! and return), and [`explain`] runs the loom tier with recording on,
 //! searching at preemption bound 0, then 1, 2, ... so the first failing

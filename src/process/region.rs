@@ -1,4 +1,4 @@
-//! A shared memory region: one file in the run's [`Arena`](super::arena::Arena)
+//! A shared memory region: one file in the run's [`Arena`]
 //! (under /dev/shm), mapped `MAP_SHARED` with memmap2's `MmapRaw`.
 //!
 //! Why a file and not `MmapMut::map_anon`: memmap2's anonymous map is

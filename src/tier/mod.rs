@@ -58,7 +58,7 @@ pub enum Work {
     /// Real operations run, over this many rounds.
     Operations { count: u64, rounds: u32 },
     /// Shuttle schedules run; `seed` replays the search (see
-    /// [`shuttle`](self::shuttle)), `scheduler` says which one found it.
+    /// [`shuttle`]), `scheduler` says which one found it.
     Schedules {
         count: u64,
         scheduler: &'static str,
