@@ -87,7 +87,7 @@ pub fn run_in(
             produce(queue, i, plan.items)
         } else {
             queue.enter(Role::Consumer);
-            consume(queue, get_wait)
+            consume(queue, get_wait, plan.total() as u64)
         }
     })?;
     crew.start();
@@ -195,8 +195,13 @@ fn produce(queue: &dyn ProcessQueue, producer: usize, items: usize) -> Worker {
     }
 }
 
-fn consume(queue: &dyn ProcessQueue, get_wait: Duration) -> Worker {
+/// Takes items until told to stop. A get that runs out of `get_wait`
+/// while producers are still putting (a slow machine) waits again; once
+/// all `total` items were put, it means nobody will tell this consumer to
+/// stop: it is stuck. Never longer than [`FOREVER`] in all.
+fn consume(queue: &dyn ProcessQueue, get_wait: Duration, total: u64) -> Worker {
     let mut w = Worker::default();
+    let deadline = Instant::now() + FOREVER;
     loop {
         match queue.get(get_wait) {
             Ok(STOP) | Err(QueueError::Closed) => return w,
@@ -207,6 +212,8 @@ fn consume(queue: &dyn ProcessQueue, get_wait: Duration) -> Worker {
                     return w;
                 }
             }
+            Err(QueueError::Empty)
+                if queue.ledger().put_count() < total && Instant::now() < deadline => {}
             Err(QueueError::Empty) => {
                 w.stuck = true;
                 return w;
