@@ -68,9 +68,30 @@ fn no_racelab_file_outlives_its_process() {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
+/// The executable of `pid`, if it is one of the process_* test binaries
+/// in `deps`.
+fn test_binary(pid: u32, deps: &Path) -> Option<PathBuf> {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+    let name = exe.file_name()?.to_string_lossy().into_owned();
+    (exe.parent() == Some(deps) && name.starts_with("process_")).then_some(exe)
+}
+
+fn parent_of(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("PPid:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// No worker outlives the test that forked it. Workers are forks of the
+/// process_* test binaries next to this one; one whose parent is still
+/// such a binary belongs to a test still running (another `cargo test` of
+/// this checkout, say). A leftover is an orphan: its parent is gone.
 #[test]
 fn no_worker_process_is_left() {
-    // Workers are forks of the process_* test binaries next to this one.
     let deps = std::env::current_exe()
         .unwrap()
         .parent()
@@ -89,14 +110,16 @@ fn no_worker_process_is_left() {
         if pid == me {
             continue;
         }
-        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+        let Some(exe) = test_binary(pid, &deps) else {
             continue;
         };
-        let name = exe
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if exe.parent() == Some(deps.as_path()) && name.starts_with("process_") {
+        let orphan = parent_of(pid).is_none_or(|ppid| test_binary(ppid, &deps).is_none());
+        // A test binary started by cargo (not forked) has cargo as parent:
+        // it is a running test, not a worker.
+        let started_by_cargo = parent_of(pid)
+            .and_then(|ppid| std::fs::read_link(format!("/proc/{ppid}/exe")).ok())
+            .is_some_and(|e| e.file_name().is_some_and(|n| n == "cargo"));
+        if orphan && !started_by_cargo {
             left.push(format!("{pid} {}", exe.display()));
         }
     }
