@@ -41,11 +41,16 @@ pub fn run(args: &Args) -> ExitCode {
         return ExitCode::from(2);
     };
     if !pair.runs_on(Tier::Loom) {
+        let command = match model {
+            ModelKind::Queue => format!("racelab queue --via {}", pair.strategy),
+            ModelKind::Counter | ModelKind::Tickets => {
+                format!("racelab rush --strategy {}", pair.strategy)
+            }
+        };
         eprintln!(
             "racelab: {model}/{} runs only on real processes, and explain searches with loom; \
-             see it fail with `racelab rush --strategy {}` or `racelab matrix --tier processes`.\n\
+             see it fail with `{command}` or `racelab matrix --tier processes`.\n\
              Explainable pairs:\n{}",
-            pair.strategy,
             pair.strategy,
             explain::known_pairs()
         );

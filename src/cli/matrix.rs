@@ -308,21 +308,34 @@ fn print_table(rows: &[Row], out: &mut impl Write) -> std::io::Result<()> {
 }
 
 pub fn list() -> ExitCode {
+    let pairs = strategy::all();
+    let rows: Vec<[String; 7]> = pairs
+        .iter()
+        .map(|pair| {
+            [
+                pair.model.to_string(),
+                pair.strategy.to_string(),
+                if pair.correct { "correct" } else { "broken" }.to_string(),
+                format!("loom: {}", pair.loom.describe()),
+                format!("threads: {}", pair.threads.describe()),
+                format!("shuttle: {}", pair.shuttle.describe()),
+                format!("processes: {}", pair.processes.describe()),
+            ]
+        })
+        .collect();
+    let mut widths = [0; 7];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
     let mut out = std::io::stdout().lock();
-    for pair in strategy::all() {
-        let written = writeln!(
-            out,
-            "{:<8} {:<18} {:<8} loom: {:<28} threads: {:<28} shuttle: {:<28} processes: {:<20} {}",
-            pair.model,
-            pair.strategy,
-            if pair.correct { "correct" } else { "broken" },
-            pair.loom.describe(),
-            pair.threads.describe(),
-            pair.shuttle.describe(),
-            pair.processes.describe(),
-            pair.summary
-        );
-        if written.is_err() {
+    for (row, pair) in rows.iter().zip(&pairs) {
+        let mut line = String::new();
+        for (cell, width) in row.iter().zip(widths) {
+            line.push_str(&format!("{cell:<width$} "));
+        }
+        if writeln!(out, "{line}{}", pair.summary).is_err() {
             break; // the reader went away
         }
     }
