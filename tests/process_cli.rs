@@ -138,6 +138,17 @@ fn bad_queue_input_is_a_clear_error() {
         &["queue", "--via", "shm", "--capacity", "0"],
         &["queue", "--via", "shm", "--capacity", "65"],
         &["queue", "--via", "shm", "--producers", "70"],
+        &[
+            "queue",
+            "--via",
+            "shm",
+            "--producers",
+            "18446744073709551615",
+        ],
+        &["queue", "--via", "shm", "--items", "5000000000"],
+        &["queue", "--via", "shm", "--wait", "1e19"],
+        &["queue", "--via", "shm", "--wait", "inf"],
+        &["queue", "--items", "5000000000"],
     ] {
         let out = racelab(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

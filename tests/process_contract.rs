@@ -88,6 +88,7 @@ fn contract(via: Via) {
     items_come_out_in_order(via);
     close_refuses_puts_and_drains_gets(via);
     close_wakes_every_blocked_get(via);
+    close_wakes_a_blocked_get_while_a_producer_lives(via);
     close_wakes_a_blocked_put(via);
     task_done_too_often_is_an_error(via);
     join_returns_once_every_item_is_done_and_twice(via);
@@ -151,7 +152,20 @@ fn negative_timeouts_are_refused_and_lose_nothing(via: Via) {
             "{via} {bad}"
         );
     }
+    assert_eq!(
+        q.put_timeout(6, f64::INFINITY),
+        Err(QueueError::TimeoutTooLong),
+        "{via}"
+    );
+    assert_eq!(
+        q.get_timeout(1e300),
+        Err(QueueError::TimeoutTooLong),
+        "{via}"
+    );
     assert_eq!(q.get_timeout(0.0), Ok(5), "{via}: the item is still there");
+    // A bound beyond any clock (Duration::MAX) is cut, not overflowed.
+    assert_eq!(q.put(8, Duration::MAX), Ok(()), "{via}");
+    assert_eq!(q.get(Duration::MAX), Ok(8), "{via}");
     assert_eq!(
         q.get_timeout(0.0),
         Err(QueueError::Empty),
@@ -196,6 +210,32 @@ fn close_wakes_every_blocked_get(via: Via) {
         results(crew),
         ["Err(Closed)"; 2],
         "{via}: close must wake every blocked get"
+    );
+}
+
+/// A producer process still alive (idle) keeps its own sending end: a
+/// pipe's end-of-file cannot come, yet close must still reach the get.
+fn close_wakes_a_blocked_get_while_a_producer_lives(via: Via) {
+    let (_a, q) = open(via, 1);
+    let q = q.as_ref();
+    let mut crew = Crew::spawn(2, |i| {
+        if i == 0 {
+            q.enter(Role::Producer);
+            let closed = poll_until(FOREVER, || q.ledger().is_closed());
+            format!("producer saw the close: {closed}")
+        } else {
+            q.enter(Role::Consumer);
+            format!("{:?}", q.get(FOREVER))
+        }
+    })
+    .unwrap();
+    crew.start();
+    until_blocked(via, q, 1);
+    q.close().unwrap();
+    assert_eq!(
+        results(crew),
+        ["producer saw the close: true", "Err(Closed)"],
+        "{via}: close must wake a blocked get while a producer lives"
     );
 }
 

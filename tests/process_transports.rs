@@ -93,6 +93,11 @@ rusty_fork_test! {
         nothing_left_behind();
     }
 
+    /// The lessons' pitfall on the bare pipe: a consumer that keeps the
+    /// write end it inherited never reads end-of-file, however closed the
+    /// queue is; once it drops it, it does. The queue itself does not
+    /// depend on end-of-file alone: its get also reports closed once the
+    /// queue is closed, no put is under way and nothing is left unread.
     #[test]
     fn a_pipe_consumer_that_keeps_its_write_end_never_sees_end_of_file() {
         let arena = Arena::new().unwrap();
@@ -103,18 +108,19 @@ rusty_fork_test! {
         let mut crew = Crew::spawn(1, |_| {
             let drained = q.get(FOREVER);
             poll_until(FOREVER, || q.ledger().is_closed());
-            let kept = q.get(Duration::from_millis(300));
+            let bare = q.channel().recv(Duration::from_millis(300)).map(drop);
+            let queue = q.get(FOREVER);
             q.enter(Role::Consumer);
-            let dropped = q.get(FOREVER);
-            format!("{drained:?} {kept:?} {dropped:?}")
+            let eof = q.channel().recv(FOREVER).map(drop);
+            format!("{drained:?} {bare:?} {queue:?} {eof:?}")
         })
         .unwrap();
         crew.start();
         q.close().unwrap();
         let result = crew.collect::<String>(FOREVER + FOREVER).remove(0).unwrap();
         assert_eq!(
-            result, "Ok(7) Err(Empty) Err(Closed)",
-            "closed, drained, yet no end-of-file while its own write end is open"
+            result, "Ok(7) Err(Empty) Err(Closed) Err(Closed)",
+            "the bare pipe: no end-of-file while its own write end is open; the queue: closed"
         );
     }
 

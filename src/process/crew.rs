@@ -128,7 +128,7 @@ impl Crew {
     /// every result; a worker still running at the deadline is killed.
     pub fn collect<R: DeserializeOwned>(mut self, within: Duration) -> Vec<Result<R, Failure>> {
         self.start();
-        let deadline = Instant::now() + within;
+        let deadline = super::deadline(within);
         self.read_results(deadline);
         let mut out = Vec::with_capacity(self.workers.len());
         for w in &mut self.workers {

@@ -33,7 +33,16 @@ use arena::Arena;
 use lock::ProcessLock;
 use region::Region;
 use serde::Serialize;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// The longest wait racelab takes: a bound beyond it (a caller's
+/// `Duration::MAX`) is cut to it, so no deadline overflows.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// `within` from now, at most [`LONGEST_WAIT`] away.
+pub fn deadline(within: Duration) -> Instant {
+    Instant::now() + within.min(LONGEST_WAIT)
+}
 
 /// The process strategies, by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -364,7 +364,15 @@ impl Channel {
             Transport::Tcp => {
                 let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
                 let client = std::net::TcpStream::connect(listener.local_addr()?)?;
-                let (server, _) = listener.accept()?;
+                // Any local process may connect to the port first: accept
+                // until the peer is our own client (each accept returns a
+                // connection already made, so this ends).
+                let server = loop {
+                    let (server, peer) = listener.accept()?;
+                    if peer == client.local_addr()? {
+                        break server;
+                    }
+                };
                 drop(listener);
                 // Small frames go out at once, not after the next ack.
                 client.set_nodelay(true)?;
@@ -493,6 +501,11 @@ impl Channel {
         Ok(())
     }
 
+    /// Bytes written and not yet read (counted by every writer and reader).
+    pub fn in_flight(&self) -> i64 {
+        self.s().in_flight.load(SeqCst)
+    }
+
     /// Drops this process's write end: once every process has, readers
     /// see end-of-file.
     pub fn close_write(&self) {
@@ -515,7 +528,7 @@ impl Channel {
         stop: &dyn Fn() -> bool,
     ) -> Result<(), ChannelError> {
         let wire = self.wire(frame)?;
-        let deadline = Instant::now() + within;
+        let deadline = crate::process::deadline(within);
         let _lock = if self.recipe.write_lock {
             Some(self.lock(&self.s().write_lock, deadline, stop, ChannelError::Full)?)
         } else {
@@ -535,7 +548,7 @@ impl Channel {
 
     /// Receives one frame, waiting at most `within` for it to start.
     pub fn recv(&self, within: Duration) -> Result<Vec<u8>, ChannelError> {
-        let deadline = Instant::now() + within;
+        let deadline = crate::process::deadline(within);
         let _lock = if self.recipe.read_lock {
             Some(self.lock(
                 &self.s().read_lock,
@@ -999,9 +1012,7 @@ impl ProcessQueue for ChannelQueue {
     }
 
     fn put(&self, item: u64, within: Duration) -> Result<(), QueueError> {
-        if self.ledger.is_closed() {
-            return Err(QueueError::Closed);
-        }
+        let _putting = self.ledger.start_put()?;
         let _blocked = self.ledger.blocking();
         self.ledger.will_put(item);
         let sent = self
@@ -1011,11 +1022,36 @@ impl ProcessQueue for ChannelQueue {
         Ok(sent?)
     }
 
+    /// Reads in slices of [`CLOSED_CHECK`]: end-of-file needs every
+    /// process's write end closed, and a producer still alive (idle, or
+    /// finishing) holds one; so a get also reports closed once the queue
+    /// is closed, no put is under way and no byte is left unread.
     fn get(&self, within: Duration) -> Result<u64, QueueError> {
         let _blocked = self.ledger.blocking();
-        let item = Self::decode(&self.channel.recv(within)?);
-        self.ledger.took(item);
-        Ok(item)
+        let deadline = crate::process::deadline(within);
+        loop {
+            let slice = deadline
+                .saturating_duration_since(Instant::now())
+                .min(CLOSED_CHECK);
+            match self.channel.recv(slice) {
+                Ok(frame) => {
+                    let item = Self::decode(&frame);
+                    self.ledger.took(item);
+                    return Ok(item);
+                }
+                Err(ChannelError::Empty) => {
+                    // In this order: closed with no put under way, then
+                    // nothing in flight.
+                    if self.ledger.closed_for_good() && self.channel.in_flight() <= 0 {
+                        return Err(QueueError::Closed);
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(QueueError::Empty);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     fn close(&self) -> Result<(), QueueError> {

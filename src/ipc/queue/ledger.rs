@@ -30,6 +30,8 @@ struct Cells {
     closed: AtomicU32,
     /// Workers inside a blocking get or put right now.
     blocked: AtomicU32,
+    /// Puts past their check of the closed flag and not yet done.
+    putting: AtomicU32,
 }
 
 pub struct Ledger {
@@ -103,6 +105,24 @@ impl Ledger {
         }
     }
 
+    /// A put about to send: refused once closed, and counted until the
+    /// guard drops, so a reader that sees the queue closed with no put
+    /// under way (both read in that order) knows no item is still coming.
+    pub fn start_put(&self) -> Result<Putting<'_>, QueueError> {
+        let c = self.c();
+        c.putting.fetch_add(1, SeqCst);
+        let putting = Putting(self);
+        if self.is_closed() {
+            return Err(QueueError::Closed);
+        }
+        Ok(putting)
+    }
+
+    /// Closed, and no put under way: nothing more will be sent.
+    pub fn closed_for_good(&self) -> bool {
+        self.is_closed() && self.c().putting.load(SeqCst) == 0
+    }
+
     pub fn close(&self) {
         self.c().closed.store(1, SeqCst);
     }
@@ -136,6 +156,14 @@ impl Ledger {
     }
 }
 
+pub struct Putting<'a>(&'a Ledger);
+
+impl Drop for Putting<'_> {
+    fn drop(&mut self) {
+        self.0.c().putting.fetch_sub(1, SeqCst);
+    }
+}
+
 pub struct Blocked<'a>(&'a Ledger);
 
 impl Drop for Blocked<'_> {
@@ -147,7 +175,7 @@ impl Drop for Blocked<'_> {
 /// Polls `ready` with a growing sleep (50 µs to 2 ms) until it holds or
 /// `within` passes; whether it held.
 pub fn poll_until(within: Duration, mut ready: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
+    let deadline = crate::process::deadline(within);
     let mut nap = Duration::from_micros(50);
     loop {
         if ready() {

@@ -71,7 +71,7 @@ impl Manager {
     /// Asks `line` until the answer is not `busy`, or `within` runs out;
     /// the last answer.
     fn ask_until(&self, line: &str, busy: &str, within: Duration) -> Result<String, QueueError> {
-        let deadline = Instant::now() + within;
+        let deadline = crate::process::deadline(within);
         let mut pause = Duration::from_micros(50);
         loop {
             let answer = self.ask(line)?;

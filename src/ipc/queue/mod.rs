@@ -76,6 +76,8 @@ pub enum QueueError {
     JoinTimedOut,
     /// A timeout below zero (or not a number): Python's ValueError.
     NegativeTimeout,
+    /// A timeout longer than racelab ever waits (a year), or infinite.
+    TimeoutTooLong,
     /// The operating system refused (the message says what).
     Os(String),
 }
@@ -89,6 +91,11 @@ impl std::fmt::Display for QueueError {
             QueueError::TaskDoneTooOften => f.write_str("task_done() called too many times"),
             QueueError::JoinTimedOut => f.write_str("join timed out"),
             QueueError::NegativeTimeout => f.write_str("'timeout' must be a non-negative number"),
+            QueueError::TimeoutTooLong => write!(
+                f,
+                "'timeout' must be at most {} s (a year)",
+                crate::process::LONGEST_WAIT.as_secs()
+            ),
             QueueError::Os(e) => write!(f, "{e}"),
         }
     }
@@ -107,9 +114,16 @@ impl From<nix::errno::Errno> for QueueError {
 }
 
 /// A timeout in seconds as the lessons give it: negative or not a number
-/// is refused, as `queue.Queue.put(timeout=-1)` refuses it.
+/// is refused, as `queue.Queue.put(timeout=-1)` refuses it; so is one
+/// beyond a year (infinity included): nothing in racelab waits forever.
 pub fn timeout(seconds: f64) -> Result<Duration, QueueError> {
-    Duration::try_from_secs_f64(seconds).map_err(|_| QueueError::NegativeTimeout)
+    if seconds.is_nan() || seconds < 0.0 {
+        return Err(QueueError::NegativeTimeout);
+    }
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(d) if d <= crate::process::LONGEST_WAIT => Ok(d),
+        _ => Err(QueueError::TimeoutTooLong),
+    }
 }
 
 /// What a worker does with the queue after the fork.

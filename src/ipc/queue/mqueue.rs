@@ -32,10 +32,10 @@
 //! - **High water**: `mq_curmsgs` sampled right after each successful put:
 //!   a count the queue really held at that moment, so never above the
 //!   true peak, though it may miss a peak between two samples.
-//! - **Name**: `/racelab-<pid>-mq<n>`, created `O_EXCL` with mode 0600;
-//!   the creator (only it: forked workers share the descriptor and end in
-//!   `_exit`, but the pid is checked anyway) unlinks it on drop, also when
-//!   a test panics. /dev/mqueue may not be mounted, so the names are not
+//! - **Name**: `/racelab-<pid>-mq<n>`, created `O_EXCL` with mode 0600
+//!   and unlinked at once: forked workers inherit the descriptor and never
+//!   open the name, so nothing is left in the kernel even when the parent
+//!   is killed with SIGKILL and no destructor runs. /dev/mqueue may not be mounted, so the names are not
 //!   listed anywhere: [`names_made`] lets a test try `mq_open` on each and
 //!   expect `ENOENT`.
 //! - A worker killed mid-run leaves nothing locked (the kernel holds the
@@ -49,6 +49,7 @@ use super::ledger::poll_until;
 use super::{FOREVER, Ledger, ProcessQueue, QueueError};
 use crate::ipc::mapping::Mapped;
 use crate::process::arena::{Arena, PREFIX};
+use crate::process::deadline;
 use crate::process::lock::realtime_deadline;
 use nix::errno::Errno;
 use nix::mqueue::{MQ_OFlag, MqAttr, MqdT, mq_close, mq_getattr, mq_open, mq_unlink};
@@ -126,12 +127,6 @@ fn slice_end(deadline: Instant) -> libc::timespec {
     )
 }
 
-/// `within` from now, or far away if that does not fit an `Instant`.
-fn deadline(within: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(within).unwrap_or(now + FOREVER * 1000)
-}
-
 impl MessageQueue {
     /// Creates the queue (in the parent, before any fork). A capacity of
     /// 0 or above [`max_capacity`] is refused.
@@ -155,10 +150,15 @@ impl MessageQueue {
         // Blocking descriptor: every wait is bounded by its own deadline.
         let mqd = mq_open(
             name.as_c_str(),
-            MQ_OFlag::O_CREAT | MQ_OFlag::O_EXCL | MQ_OFlag::O_RDWR,
+            MQ_OFlag::O_CREAT | MQ_OFlag::O_EXCL | MQ_OFlag::O_RDWR | MQ_OFlag::O_CLOEXEC,
             Mode::S_IRUSR | Mode::S_IWUSR,
             Some(&attr),
         )?;
+        // Nobody opens the queue by name: the workers inherit the
+        // descriptor. So the name goes at once, and even a parent killed
+        // with SIGKILL (no destructor runs) leaves nothing in the kernel;
+        // the queue itself lives until its last descriptor closes.
+        mq_unlink(name.as_c_str())?;
         Ok(MessageQueue {
             name,
             mqd: Some(mqd),
@@ -342,8 +342,8 @@ impl Drop for MessageQueue {
         if let Some(mqd) = self.mqd.take() {
             let _ = mq_close(mqd);
         }
-        // Only the creator removes the name: a forked worker's copy is
-        // never dropped (it ends in _exit), but be explicit.
+        // The name was unlinked right after the queue was made; unlinking
+        // again (creator only) costs nothing and documents the intent.
         if std::process::id() == self.creator {
             let _ = mq_unlink(self.name.as_c_str());
         }

@@ -10,7 +10,6 @@
 //! capacity, join only once every item is processed; plus what only a
 //! worker can tell (a consumer that popped an empty queue).
 
-use super::ledger::poll_until;
 use super::{FOREVER, ProcessQueue, QueueError, Role, STOP, Via, item, split};
 use crate::check::queue::{Ending, QueuePlan, QueueReport, check};
 use crate::check::{Violation, ViolationKind};
@@ -94,8 +93,14 @@ pub fn run_in(
     // The producers are done when every item was put: join then waits for
     // every item to be processed. Neither can hang: both are bounded.
     let total = plan.total() as u64;
-    let all_put = poll_until(FOREVER, || queue.ledger().put_count() >= total);
-    let joined = all_put && queue.join(wait).is_ok();
+    if !until_all_put(queue, total) {
+        // Never close (or stop consumers) under producers still at work.
+        return Err(io::Error::other(format!(
+            "the producers stopped: {} of {total} items put, none for {FOREVER:?}",
+            queue.ledger().put_count()
+        )));
+    }
+    let joined = queue.join(wait).is_ok();
     let processed_at_join = joined.then(|| queue.ledger().processed());
     let ended = match plan.ending {
         Ending::Close => queue.close(),
@@ -185,6 +190,26 @@ pub fn outcome(via: Via, plan: &QueuePlan, config: &ProcessConfig) -> Outcome {
     }
 }
 
+/// Waits until `total` items were put, for as long as the producers make
+/// progress: false once none was put for [`FOREVER`] (a big plan may take
+/// longer than that in all).
+fn until_all_put(queue: &dyn ProcessQueue, total: u64) -> bool {
+    let mut seen = queue.ledger().put_count();
+    let mut progress = Instant::now();
+    loop {
+        let now = queue.ledger().put_count();
+        if now >= total {
+            return true;
+        }
+        if now != seen {
+            (seen, progress) = (now, Instant::now());
+        } else if progress.elapsed() >= FOREVER {
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
 fn produce(queue: &dyn ProcessQueue, producer: usize, items: usize) -> Worker {
     let error = (0..items)
         .find_map(|seq| queue.put(item(producer, seq), FOREVER).err())
@@ -197,12 +222,18 @@ fn produce(queue: &dyn ProcessQueue, producer: usize, items: usize) -> Worker {
 
 /// Takes items until told to stop. A get that runs out of `get_wait`
 /// while producers are still putting (a slow machine) waits again; once
-/// all `total` items were put, it means nobody will tell this consumer to
-/// stop: it is stuck. Never longer than [`FOREVER`] in all.
+/// all `total` items had been put before a get began and it still ran
+/// out, nobody will tell this consumer to stop: it is stuck. It also
+/// gives up when no item was put for [`FOREVER`].
 fn consume(queue: &dyn ProcessQueue, get_wait: Duration, total: u64) -> Worker {
     let mut w = Worker::default();
-    let deadline = Instant::now() + FOREVER;
+    let mut seen = queue.ledger().put_count();
+    let mut progress = Instant::now();
     loop {
+        let put_before = queue.ledger().put_count();
+        if put_before != seen {
+            (seen, progress) = (put_before, Instant::now());
+        }
         match queue.get(get_wait) {
             Ok(STOP) | Err(QueueError::Closed) => return w,
             Ok(x) => {
@@ -212,8 +243,7 @@ fn consume(queue: &dyn ProcessQueue, get_wait: Duration, total: u64) -> Worker {
                     return w;
                 }
             }
-            Err(QueueError::Empty)
-                if queue.ledger().put_count() < total && Instant::now() < deadline => {}
+            Err(QueueError::Empty) if put_before < total && progress.elapsed() < FOREVER => {}
             Err(QueueError::Empty) => {
                 w.stuck = true;
                 return w;

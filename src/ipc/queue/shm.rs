@@ -5,16 +5,17 @@
 //!   process-shared condition variables "not empty", "not full" and
 //!   "all done" (join). Every wait is `pthread_cond_timedwait`: bounded.
 //!   A holder killed with SIGKILL leaves the mutex to the next locker with
-//!   `EOWNERDEAD`; the ring's fields are written in an order that keeps
-//!   them consistent, so it is marked consistent and used on.
+//!   `EOWNERDEAD`; every put and get commits with one store (of the
+//!   ring's `tail` or `head`), so the ring is consistent at any point
+//!   of a kill: it is marked consistent and used on.
 //! - [`Flavor::Semaphores`]: the textbook bounded buffer on three counting
 //!   semaphores, `empty` (free slots, starts at capacity), `full` (items,
 //!   starts at 0) and `mutex` (1). Close posts one extra permit to `empty`
 //!   and to `full`, a baton that every waiter it wakes passes on. A
 //!   semaphore has no owner: a worker killed inside leaves `mutex` taken
 //!   (the next wait reports it at its deadline).
-//! - [`Flavor::Unlocked`] (broken): no lock at all. A put reads the length,
-//!   then writes the slot and the new length. A race window holds two
+//! - [`Flavor::Unlocked`] (broken): no lock at all. A put reads the tail,
+//!   then writes the slot and the new tail. A race window holds two
 //!   producers between the read and the write, so they fill the same slot
 //!   and an item is lost every run (consumers hold off while a producer is
 //!   inside, so no pop hides the collision).
@@ -72,8 +73,13 @@ struct Ring {
     sem_empty: UnsafeCell<libc::sem_t>,
     sem_full: UnsafeCell<libc::sem_t>,
     sem_mutex: UnsafeCell<libc::sem_t>,
+    /// Items ever taken and ever put: the ring holds `tail - head`, slot
+    /// `n % capacity` holds item `n`. Each put and each get commits with
+    /// one store (of `tail`, of `head`), so a worker killed anywhere
+    /// leaves the ring consistent: an item it had not committed is simply
+    /// not there (a put) or still there (a get).
     head: AtomicU64,
-    len: AtomicU64,
+    tail: AtomicU64,
     high_water: AtomicU64,
     /// The unlocked put's window: producers inside, and 1 once shut.
     window_inside: AtomicU32,
@@ -172,8 +178,8 @@ impl ShmQueue {
         // SAFETY: initialised process-shared in `new`; the mapping outlives us.
         match unsafe { libc::pthread_mutex_timedlock(self.r().mutex.get(), &deadline) } {
             0 => {}
-            // A holder died: the ring's fields are atomics written in an
-            // order that leaves them consistent, so mark it and go on.
+            // A holder died: every operation commits with one store, so
+            // the ring is consistent; mark the mutex so and go on.
             // SAFETY: we hold the mutex after EOWNERDEAD, as required.
             libc::EOWNERDEAD => unsafe {
                 libc::pthread_mutex_consistent(self.r().mutex.get());
@@ -235,33 +241,40 @@ impl ShmQueue {
     }
 
     fn has_room(&self) -> bool {
-        self.closed() || self.r().len.load(SeqCst) < self.capacity
+        self.closed() || self.len() < self.capacity
     }
 
     fn has_item(&self) -> bool {
-        self.closed() || self.r().len.load(SeqCst) > 0
+        self.closed() || self.len() > 0
     }
 
-    /// Writes `item` in the slot after `head + len` and the new length.
-    fn push(&self, item: u64, head: u64, len: u64) {
+    /// Items in the ring now.
+    fn len(&self) -> u64 {
         let r = self.r();
-        let at = (head + len) % self.capacity;
-        r.slots[at as usize].store(item, SeqCst);
-        r.len.store(len + 1, SeqCst);
-        r.high_water.fetch_max(len + 1, SeqCst);
+        r.tail.load(SeqCst).wrapping_sub(r.head.load(SeqCst))
     }
 
-    /// Takes the head item, if any (a closed queue still drains).
+    /// Writes `item` as item number `tail`, then commits it by storing
+    /// `tail + 1` (the unlocked flavor read `tail` earlier: two producers
+    /// that read the same one fill the same slot).
+    fn push(&self, item: u64, tail: u64) {
+        let r = self.r();
+        r.slots[(tail % self.capacity) as usize].store(item, SeqCst);
+        r.tail.store(tail + 1, SeqCst);
+        let held = (tail + 1).wrapping_sub(r.head.load(SeqCst));
+        r.high_water.fetch_max(held, SeqCst);
+    }
+
+    /// Takes the head item, if any (a closed queue still drains), and
+    /// commits by storing `head + 1`.
     fn pop(&self) -> Option<u64> {
         let r = self.r();
-        let len = r.len.load(SeqCst);
-        if len == 0 {
+        let head = r.head.load(SeqCst);
+        if r.tail.load(SeqCst) == head {
             return None;
         }
-        let head = r.head.load(SeqCst);
-        let item = r.slots[head as usize].load(SeqCst);
-        r.head.store((head + 1) % self.capacity, SeqCst);
-        r.len.store(len - 1, SeqCst);
+        let item = r.slots[(head % self.capacity) as usize].load(SeqCst);
+        r.head.store(head + 1, SeqCst);
         Some(item)
     }
 
@@ -281,7 +294,7 @@ impl ShmQueue {
         }
         let r = self.r();
         self.ledger.will_put(item);
-        self.push(item, r.head.load(SeqCst), r.len.load(SeqCst));
+        self.push(item, r.tail.load(SeqCst));
         self.ledger.did_put(item, true);
         self.wake(&r.not_empty);
         Ok(())
@@ -391,7 +404,7 @@ impl ShmQueue {
             return Err(QueueError::Closed);
         }
         self.ledger.will_put(item);
-        self.push(item, r.head.load(SeqCst), r.len.load(SeqCst));
+        self.push(item, r.tail.load(SeqCst));
         self.ledger.did_put(item, true);
         drop(guard);
         Self::sem_post(&r.sem_full);
@@ -402,7 +415,12 @@ impl ShmQueue {
         let r = self.r();
         let _blocked = self.ledger.blocking();
         if !Self::sem_wait(&r.sem_full, &realtime_deadline(within))? {
-            return Err(QueueError::Empty);
+            // Another getter may hold close's baton this instant.
+            return Err(if self.closed() && self.len() == 0 {
+                QueueError::Closed
+            } else {
+                QueueError::Empty
+            });
         }
         let guard = self.sem_lock()?;
         match self.pop() {
@@ -438,11 +456,11 @@ impl ShmQueue {
             r.window_pending.fetch_add(1, SeqCst);
         }
         self.ledger.will_put(item);
-        let (head, len) = (r.head.load(SeqCst), r.len.load(SeqCst));
+        let tail = r.tail.load(SeqCst);
         if windowed {
             self.unlocked_window();
         }
-        self.push(item, head, len);
+        self.push(item, tail);
         self.ledger.did_put(item, true);
         if windowed {
             r.window_pending.fetch_sub(1, SeqCst);

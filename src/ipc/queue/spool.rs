@@ -78,6 +78,7 @@ use super::shm::ShmQueue;
 use super::{FOREVER, Ledger, ProcessQueue, QueueError};
 use crate::ipc::mapping::Mapped;
 use crate::process::arena::Arena;
+use crate::process::deadline;
 use crate::process::lock::realtime_deadline;
 use std::cell::UnsafeCell;
 use std::fs::{self, OpenOptions};
@@ -142,12 +143,6 @@ pub struct Spool {
     claim: Claim,
     /// The race window is armed (a run's parent did, before the fork).
     armed: AtomicBool,
-}
-
-/// `within` from now, or far away if that does not fit an `Instant`.
-fn deadline(within: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(within).unwrap_or(now + FOREVER * 1000)
 }
 
 /// `deadline` as an absolute CLOCK_REALTIME time, at most `cap` from now.

@@ -168,6 +168,7 @@ pub(crate) fn realtime_deadline(within: Duration) -> libc::timespec {
     };
     // SAFETY: `now` is a valid, writable timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
+    let within = within.min(super::LONGEST_WAIT);
     let nanos = now.tv_nsec as u64 + u64::from(within.subsec_nanos());
     libc::timespec {
         tv_sec: now.tv_sec
