@@ -889,18 +889,17 @@ fn read_exact(
     Ok(())
 }
 
-/// One read of at most `n` bytes, whatever it returns: the lessons' bug.
-fn read_once(fd: &OwnedFd, n: usize, deadline: Instant) -> Result<Vec<u8>, ChannelError> {
-    let mut buf = vec![0; n];
+/// Tries `attempt` until it answers, waiting between tries (poll, bounded
+/// by `deadline`) for `fd` to be readable. `Ok(None)`: not yet (EAGAIN or
+/// EINTR); nothing by the deadline is [`ChannelError::Empty`].
+fn when_readable<T>(
+    fd: &OwnedFd,
+    deadline: Instant,
+    mut attempt: impl FnMut() -> Result<Option<T>, ChannelError>,
+) -> Result<T, ChannelError> {
     loop {
-        match nix::unistd::read(fd, &mut buf) {
-            Ok(0) => return Err(ChannelError::Closed),
-            Ok(got) => {
-                buf.truncate(got);
-                return Ok(buf);
-            }
-            Err(Errno::EAGAIN | Errno::EINTR) => {}
-            Err(e) => return Err(e.into()),
+        if let Some(answer) = attempt()? {
+            return Ok(answer);
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -910,27 +909,30 @@ fn read_once(fd: &OwnedFd, n: usize, deadline: Instant) -> Result<Vec<u8>, Chann
     }
 }
 
+/// One read of at most `n` bytes, whatever it returns: the lessons' bug.
+fn read_once(fd: &OwnedFd, n: usize, deadline: Instant) -> Result<Vec<u8>, ChannelError> {
+    let mut buf = vec![0; n];
+    when_readable(fd, deadline, || match nix::unistd::read(fd, &mut buf) {
+        Ok(0) => Err(ChannelError::Closed),
+        Ok(got) => Ok(Some(buf[..got].to_vec())),
+        Err(Errno::EAGAIN | Errno::EINTR) => Ok(None),
+        Err(e) => Err(e.into()),
+    })
+}
+
 /// One seqpacket message: one `recv` takes exactly one, whole.
 fn recv_packet(fd: &OwnedFd, deadline: Instant) -> Result<Vec<u8>, ChannelError> {
     let mut buf = vec![0; PACKET_MAX];
-    loop {
+    when_readable(fd, deadline, || {
         // MSG_TRUNC: the message's real length, even if longer than buf.
         match nix::sys::socket::recv(fd.as_raw_fd(), &mut buf, MsgFlags::MSG_TRUNC) {
-            Ok(0) => return Err(ChannelError::Closed),
-            Ok(n) if n > PACKET_MAX => return Err(broken("a message larger than PACKET_MAX")),
-            Ok(n) => {
-                buf.truncate(n);
-                return Ok(buf);
-            }
-            Err(Errno::EAGAIN | Errno::EINTR) => {}
-            Err(e) => return Err(e.into()),
+            Ok(0) => Err(ChannelError::Closed),
+            Ok(n) if n > PACKET_MAX => Err(broken("a message larger than PACKET_MAX")),
+            Ok(n) => Ok(Some(buf[..n].to_vec())),
+            Err(Errno::EAGAIN | Errno::EINTR) => Ok(None),
+            Err(e) => Err(e.into()),
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(ChannelError::Empty);
-        }
-        wait_for(fd, PollFlags::POLLIN, left)?;
-    }
+    })
 }
 
 struct SemGuard<'a>(&'a UnsafeCell<libc::sem_t>);
