@@ -512,31 +512,15 @@ fn with_process_queues(pairs: &mut Vec<Pair>) {
             loom: Expect::NotApplicable,
             threads: Expect::NotApplicable,
             shuttle: Expect::NotApplicable,
-            processes: via.breaks_with().map_or(Holds, |kind| Violates(one(kind))),
+            processes: match via.violations() {
+                [] => Holds,
+                kinds => Violates(kinds),
+            },
             runner: None,
             process: None,
             via: Some(via),
         });
     }
-}
-
-/// `kind` as a one-element static slice (a verdict's list of kinds).
-fn one(kind: ViolationKind) -> &'static [ViolationKind] {
-    const QUEUE: &[ViolationKind] = &[
-        LostItem,
-        DuplicatedItem,
-        CorruptItem,
-        FifoBroken,
-        CapacityExceeded,
-        PopFromEmpty,
-        JoinEarly,
-        Deadlock,
-    ];
-    let at = QUEUE
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or_else(|| panic!("{kind} is not a queue violation"));
-    &QUEUE[at..=at]
 }
 
 /// Gives each counter and ticket pair whose strategy also exists between

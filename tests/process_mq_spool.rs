@@ -1,6 +1,6 @@
 //! The two kernel transports used as queues leave nothing behind: a POSIX
-//! message queue's name is unlinked once the queue is dropped (even after
-//! a run whose consumers never stop, even when the test panics), and a
+//! message queue's name is unlinked as soon as the queue is made, and none
+//! is left after a run whose consumers never stop or a test that panics; a
 //! spool directory, private to its user, holds no message file after a
 //! run. A message queue larger than the kernel allows is a clear error.
 //!

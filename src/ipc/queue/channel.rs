@@ -66,8 +66,10 @@
 //! parent; every wait is `poll` with what is left of the bound, in slices
 //! of at most [`CLOSED_CHECK`] for a writer, who looks at the closed flag
 //! between slices (so `close` in one process wakes a put blocked in
-//! another with `Closed`). A get reads until end-of-file, then reports
-//! closed: it drains first. A frame once started is finished, whatever the
+//! another with `Closed`). A get drains first, then reports closed: at
+//! end-of-file, or once the queue is closed with no put under way and no
+//! byte unread (a producer still alive holds a write end, so end-of-file
+//! alone could wait for it). A frame once started is finished, whatever the
 //! bound left (within [`FOREVER`]), or the stream would be torn for
 //! everyone. `EINTR` is retried everywhere. A write with no read end left
 //! anywhere fails with `EPIPE` rather than killing the writer (sockets send
@@ -672,21 +674,20 @@ impl Channel {
             in_flight.fetch_add(len, SeqCst);
             return Ok(());
         }
-        let mut nap = Duration::from_micros(50);
-        loop {
-            let fits = |f: i64| (f <= 0 || f + len <= budget).then_some(f + len);
+        let fits = |f: i64| (f <= 0 || f + len <= budget).then_some(f + len);
+        let mut stopped = false;
+        let within = deadline.saturating_duration_since(Instant::now());
+        let reserved = poll_until(within, || {
             if in_flight.fetch_update(SeqCst, SeqCst, fits).is_ok() {
-                return Ok(());
+                return true;
             }
-            if stop() {
-                return Err(ChannelError::Closed);
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(ChannelError::Full);
-            }
-            std::thread::sleep(nap.min(deadline - now));
-            nap = (nap * 2).min(Duration::from_millis(2));
+            stopped = stop();
+            stopped
+        });
+        match (reserved, stopped) {
+            (true, false) => Ok(()),
+            (true, true) => Err(ChannelError::Closed),
+            (false, _) => Err(ChannelError::Full),
         }
     }
 

@@ -1,6 +1,7 @@
 //! What every process queue shares besides its items: the counters behind
-//! task_done/join, the closed flag, and a count of workers blocked in the
-//! queue. It lives in its own `MAP_SHARED` mapping, so a kernel transport
+//! task_done/join, the closed flag, a count of workers blocked in the
+//! queue, and a count of puts under way (so a closer or a reader knows
+//! when no item is still coming). It lives in its own `MAP_SHARED` mapping, so a kernel transport
 //! (which holds the items itself) gets `JoinableQueue` semantics too, as
 //! Python's `multiprocessing.JoinableQueue` adds a semaphore and a
 //! condition to its pipe.
@@ -121,6 +122,15 @@ impl Ledger {
     /// Closed, and no put under way: nothing more will be sent.
     pub fn closed_for_good(&self) -> bool {
         self.is_closed() && self.c().putting.load(SeqCst) == 0
+    }
+
+    /// After [`close`](Self::close): waits (bounded) for the puts that got
+    /// past their check of the flag before it was set, so what a closer
+    /// sends next (a marker, a baton) goes after every item ever put. A
+    /// blocked put sees the flag within its wait's slice.
+    pub fn wait_for_puts(&self, within: Duration) -> bool {
+        let putting = &self.c().putting;
+        poll_until(within, || putting.load(SeqCst) == 0)
     }
 
     pub fn close(&self) {

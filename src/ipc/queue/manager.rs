@@ -17,7 +17,7 @@
 //! items die with it; no client hangs (each request has a 10 s read
 //! timeout and fails with an error naming the manager).
 
-use super::ledger::Ledger;
+use super::ledger::{Ledger, poll_until};
 use super::{ProcessQueue, QueueError};
 use crate::process::arena::Arena;
 use crate::process::crew::Crew;
@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long the server lives at most (a run takes well under a second).
 const LIFETIME: Duration = Duration::from_secs(300);
@@ -71,17 +71,12 @@ impl Manager {
     /// Asks `line` until the answer is not `busy`, or `within` runs out;
     /// the last answer.
     fn ask_until(&self, line: &str, busy: &str, within: Duration) -> Result<String, QueueError> {
-        let deadline = crate::process::deadline(within);
-        let mut pause = Duration::from_micros(50);
-        loop {
-            let answer = self.ask(line)?;
-            let now = Instant::now();
-            if answer != busy || now >= deadline {
-                return Ok(answer);
-            }
-            std::thread::sleep(pause.min(deadline - now));
-            pause = (pause * 2).min(Duration::from_millis(2));
-        }
+        let mut answer = Ok(String::new());
+        poll_until(within, || {
+            answer = self.ask(line);
+            !matches!(&answer, Ok(a) if a == busy)
+        });
+        answer
     }
 }
 

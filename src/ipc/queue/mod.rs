@@ -300,15 +300,22 @@ impl Via {
 
     /// For a broken queue, the violation every run must report.
     pub fn breaks_with(self) -> Option<ViolationKind> {
+        self.violations().first().copied()
+    }
+
+    /// The violations a run over this queue must report: none for a
+    /// correct queue, its one kind for a broken one (the verdict the
+    /// strategy table expects).
+    pub fn violations(self) -> &'static [ViolationKind] {
         match self {
-            Via::ShmUnlocked => Some(ViolationKind::LostItem),
-            Via::ShmIf => Some(ViolationKind::PopFromEmpty),
-            Via::SpoolInPlace => Some(ViolationKind::DuplicatedItem),
+            Via::ShmUnlocked => &[ViolationKind::LostItem],
+            Via::ShmIf => &[ViolationKind::PopFromEmpty],
+            Via::SpoolInPlace => &[ViolationKind::DuplicatedItem],
             // The second record read starts inside a torn one: padding.
-            Via::PipeLarge => Some(ViolationKind::CorruptItem),
+            Via::PipeLarge => &[ViolationKind::CorruptItem],
             // No record fits the shrunk buffer: each comes out as several.
-            Via::StreamUnframed => Some(ViolationKind::DuplicatedItem),
-            _ => None,
+            Via::StreamUnframed => &[ViolationKind::DuplicatedItem],
+            _ => &[],
         }
     }
 

@@ -45,7 +45,6 @@
 //!
 //! [`capacity`]: ProcessQueue::capacity
 
-use super::ledger::poll_until;
 use super::{FOREVER, Ledger, ProcessQueue, QueueError};
 use crate::ipc::mapping::Mapped;
 use crate::process::arena::{Arena, PREFIX};
@@ -102,9 +101,6 @@ pub fn max_capacity() -> usize {
 struct Cells {
     /// The most messages seen queued right after a put.
     high_water: AtomicU64,
-    /// Puts past their check of the closed flag and not yet returned:
-    /// close waits for 0 before it sends the marker.
-    putting: AtomicU32,
     /// 1 once a close marker was sent.
     marker_sent: AtomicU32,
 }
@@ -184,7 +180,7 @@ impl MessageQueue {
 
     /// Closed, and no put can still add an item.
     fn drained_when_empty(&self) -> bool {
-        self.ledger.is_closed() && self.c().putting.load(SeqCst) == 0
+        self.ledger.closed_for_good()
     }
 
     /// Sends `item` at `priority`, waiting in slices until `deadline`;
@@ -238,20 +234,17 @@ impl ProcessQueue for MessageQueue {
 
     fn put(&self, item: u64, within: Duration) -> Result<(), QueueError> {
         let deadline = deadline(within);
-        let c = self.c();
-        // Count ourselves in flight before looking at the flag; close sets
-        // the flag before it looks at the count: one of us sees the other.
-        c.putting.fetch_add(1, SeqCst);
-        let sent = if self.ledger.is_closed() {
-            Err(QueueError::Closed)
-        } else {
+        // Counted as under way before looking at the flag (close sets the
+        // flag before it looks at the count: one of us sees the other).
+        let putting = self.ledger.start_put()?;
+        let sent = {
             let _blocked = self.ledger.blocking();
             self.ledger.will_put(item);
             let sent = self.send(item, ITEM, deadline);
             self.ledger.did_put(item, sent.is_ok());
             sent
         };
-        c.putting.fetch_sub(1, SeqCst);
+        drop(putting);
         if sent.is_ok() {
             self.sample_high_water();
         }
@@ -313,10 +306,8 @@ impl ProcessQueue for MessageQueue {
     fn close(&self) -> Result<(), QueueError> {
         self.ledger.close();
         let c = self.c();
-        // Puts that passed their check before the flag was set finish
-        // first (a blocked one sees the flag within a slice), so the
-        // marker goes in after every item that will ever be put.
-        poll_until(FOREVER, || c.putting.load(SeqCst) == 0);
+        // The marker goes in after every item that will ever be put.
+        self.ledger.wait_for_puts(FOREVER);
         if c.marker_sent.load(SeqCst) == 0 {
             match self.send(0, MARKER, Instant::now()) {
                 Ok(()) => c.marker_sent.store(1, SeqCst),

@@ -120,8 +120,6 @@ struct Cells {
     /// Slots held under the semaphore accounting, and the most at once.
     held: AtomicI64,
     high_water: AtomicI64,
-    /// Puts past their check of the closed flag and not yet returned.
-    putting: AtomicU32,
     /// 1 once close posted its batons.
     batons: AtomicU32,
     /// The race window: key + 1 of the file the first reader holds (0:
@@ -206,7 +204,7 @@ impl Spool {
 
     /// Closed, and no put can still add a message.
     fn drained_when_empty(&self) -> bool {
-        self.ledger.is_closed() && self.c().putting.load(SeqCst) == 0
+        self.ledger.closed_for_good()
     }
 
     /// Writes `item` under the next key in `tmp/`, then renames it into
@@ -364,15 +362,13 @@ impl ProcessQueue for Spool {
                 QueueError::Full
             });
         }
-        // Count ourselves in flight before looking at the flag; close sets
-        // the flag before it looks at the count: one of us sees the other.
-        c.putting.fetch_add(1, SeqCst);
-        if self.ledger.is_closed() {
-            c.putting.fetch_sub(1, SeqCst);
+        // Counted as under way before looking at the flag (close sets the
+        // flag before it looks at the count: one of us sees the other).
+        let Ok(_putting) = self.ledger.start_put() else {
             // The permit may be close's baton: pass it on.
             ShmQueue::sem_post(&c.free);
             return Err(QueueError::Closed);
-        }
+        };
         let held = c.held.fetch_add(1, SeqCst) + 1;
         c.high_water.fetch_max(held, SeqCst);
         self.ledger.will_put(item);
@@ -382,7 +378,6 @@ impl ProcessQueue for Spool {
             Ok(()) => ShmQueue::sem_post(&c.items),
             Err(_) => self.release(),
         }
-        c.putting.fetch_sub(1, SeqCst);
         Ok(published?)
     }
 
@@ -427,7 +422,7 @@ impl ProcessQueue for Spool {
         self.ledger.close();
         let c = self.c();
         // Puts past their check of the flag publish first.
-        poll_until(FOREVER, || c.putting.load(SeqCst) == 0);
+        self.ledger.wait_for_puts(FOREVER);
         if c.batons.swap(1, SeqCst) == 0 {
             // One baton each way; every waiter it wakes passes it on.
             ShmQueue::sem_post(&c.items);
