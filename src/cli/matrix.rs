@@ -61,9 +61,8 @@ impl Row {
             return "n/a".to_string();
         }
         match self.outcome.violations.first() {
-            None if self.outcome.complete => "holds".to_string(),
-            None => "incomplete".to_string(),
             Some(v) => v.kind.to_string(),
+            None => self.outcome.verdict().to_string(),
         }
     }
 
@@ -83,9 +82,7 @@ impl Row {
         match (self.outcome.violations.first(), &self.expected) {
             (Some(v), _) => v.evidence.clone(),
             (None, Expect::Either(why)) => format!("not decided here: {why}"),
-            (None, _) if !self.outcome.complete => {
-                "search capped before it was exhaustive".to_string()
-            }
+            (None, _) if let Some(why) = &self.outcome.inconclusive => why.to_string(),
             (None, _) => String::new(),
         }
     }
@@ -161,7 +158,7 @@ pub fn run(args: &Args) -> ExitCode {
                     rounds: 0,
                 },
                 elapsed: Duration::ZERO,
-                complete: true,
+                inconclusive: None,
             }
         } else {
             let quiet = (tier == Tier::Shuttle).then(super::quiet::QuietStderr::new);

@@ -80,17 +80,7 @@ pub fn default_bound(model: ModelKind) -> usize {
     }
 }
 
-/// What the search concluded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// A failing execution was found; `rows` shows it.
-    Violated,
-    /// No failing execution within the bound.
-    Holds,
-    /// The time cap stopped the search first: nothing proven.
-    Incomplete,
-}
+pub use crate::tier::Verdict;
 
 /// One row of a trace: who did what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,6 +102,9 @@ pub struct Explanation {
     /// The configuration explored.
     pub plan: Plan,
     pub verdict: Verdict,
+    /// Why the search could not decide, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<crate::tier::Inconclusive>,
     /// For a failure, the preemption bound it was found at (the fewest
     /// preemptions that show it); otherwise the deepest bound searched.
     pub bound: usize,
@@ -164,7 +157,7 @@ pub fn explain(pair: &Pair, max_bound: usize) -> Explanation {
     // Relaxed load to return an old value.
     let mut found = search(true);
     let mut weak_memory = false;
-    if found.outcome.violations.is_empty() && found.outcome.complete && found.set_aside > 0 {
+    if found.outcome.verdict() == Verdict::Holds && found.set_aside > 0 {
         let before = found.outcome.clone();
         let weak = search(false);
         if !weak.outcome.violations.is_empty() {
@@ -211,11 +204,8 @@ pub fn explain(pair: &Pair, max_bound: usize) -> Explanation {
         model: pair.model,
         strategy: pair.strategy,
         plan,
-        verdict: match (violated, outcome.complete) {
-            (true, _) => Verdict::Violated,
-            (false, true) => Verdict::Holds,
-            (false, false) => Verdict::Incomplete,
-        },
+        verdict: outcome.verdict(),
+        inconclusive: outcome.inconclusive.clone(),
         bound,
         executions,
         weak_memory,

@@ -45,10 +45,10 @@ pub fn text(e: &Explanation) -> String {
                 "{} / {}: {} ({plan}): no failing interleaving within preemption bound {}, {} executions explored",
                 e.model,
                 e.strategy,
-                if verdict == Verdict::Holds {
-                    "holds"
-                } else {
-                    "not proven (the search hit its time cap)"
+                match (&e.inconclusive, verdict) {
+                    (_, Verdict::Holds) => "holds".to_string(),
+                    (Some(why), _) => format!("inconclusive ({why})"),
+                    (None, _) => "inconclusive".to_string(),
                 },
                 e.bound,
                 thousands(e.executions)

@@ -36,7 +36,7 @@ pub fn run(strategy: Strategy, plan: &CounterPlan, config: &ProcessConfig) -> Ou
             rounds,
         },
         elapsed: started.elapsed(),
-        complete: true,
+        inconclusive: None,
     }
 }
 

@@ -92,7 +92,7 @@ pub fn run(strategy: Strategy, plan: &RushPlan, config: &ProcessConfig) -> Outco
             rounds,
         },
         elapsed: started.elapsed(),
-        complete: true,
+        inconclusive: None,
     }
 }
 

@@ -94,7 +94,7 @@ where
                 };
                 found.outcome.elapsed = elapsed;
                 found.set_aside = set_aside;
-                let done = !found.outcome.violations.is_empty() || !found.outcome.complete;
+                let done = found.outcome.verdict() != super::Verdict::Holds;
                 last = Some(found);
                 if done {
                     break;
@@ -161,7 +161,15 @@ where
             )],
         },
     };
-    let complete = !violations.is_empty() || elapsed < config.max_duration;
+    let inconclusive = (violations.is_empty() && elapsed >= config.max_duration).then(|| {
+        super::Inconclusive::new(
+            super::Limit::TimeCap,
+            format!(
+                "the search stopped after {:.1?}, before it covered its bound",
+                config.max_duration
+            ),
+        )
+    });
     Explored {
         outcome: Outcome {
             violations,
@@ -170,7 +178,7 @@ where
                 bound: config.preemption_bound,
             },
             elapsed,
-            complete,
+            inconclusive,
         },
         last,
         set_aside: set_aside.load(SeqCst),

@@ -100,13 +100,146 @@ impl std::fmt::Display for Work {
 /// What one run of one pair on one tier observed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
-    /// Empty: every invariant held.
+    /// Empty: every invariant held (as far as the run went).
     pub violations: Vec<Violation>,
     pub work: Work,
     #[serde(serialize_with = "as_millis")]
     pub elapsed: Duration,
-    /// False when a cap stopped the search before it was exhaustive.
-    pub complete: bool,
+    /// Set when the checker stopped without deciding: one of its own limits
+    /// or caps, or a run that could not be set up. Never the code under
+    /// test's fault; see [`Outcome::verdict`].
+    pub inconclusive: Option<Inconclusive>,
+}
+
+impl Outcome {
+    /// A run that found nothing wrong and was not cut short.
+    pub fn holds(work: Work, elapsed: Duration) -> Self {
+        Outcome {
+            violations: Vec::new(),
+            work,
+            elapsed,
+            inconclusive: None,
+        }
+    }
+
+    /// A run the checker could not decide.
+    pub fn inconclusive(
+        limit: Limit,
+        reason: impl Into<String>,
+        work: Work,
+        elapsed: Duration,
+    ) -> Self {
+        Outcome {
+            violations: Vec::new(),
+            work,
+            elapsed,
+            inconclusive: Some(Inconclusive::new(limit, reason)),
+        }
+    }
+
+    /// The verdict this run earned. A violation is evidence against the
+    /// code under test and wins; otherwise a run cut short by the checker
+    /// is inconclusive, and only a run that searched its whole stated bound
+    /// holds.
+    pub fn verdict(&self) -> Verdict {
+        if !self.violations.is_empty() {
+            Verdict::Violated
+        } else if self.inconclusive.is_some() {
+            Verdict::Inconclusive
+        } else {
+            Verdict::Holds
+        }
+    }
+}
+
+/// The three outcomes a check can earn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every invariant held, within the bound the run states.
+    Holds,
+    /// The code under test broke an invariant; the evidence says how.
+    Violated,
+    /// The checker could not decide; the reason says why.
+    Inconclusive,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Violated => "violated",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which of the checker's own limits stopped a run. None of them says
+/// anything about the code under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Limit {
+    /// The program spawns more threads than loom can model (4 besides the
+    /// main thread).
+    LoomThreads,
+    /// One execution ran past loom's branch limit: a loop that never lets
+    /// another thread run, as a spin loop that does not yield to loom.
+    LoomBranches,
+    /// A preemption bound loom does not take.
+    LoomBound,
+    /// The time cap ran out before the search covered its bound.
+    TimeCap,
+    /// A shuttle schedule ran past its step cap.
+    StepCap,
+    /// The run could not be set up (thread spawn, fork, open, mmap, ...).
+    Setup,
+}
+
+impl Limit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::LoomThreads => "loom thread limit",
+            Limit::LoomBranches => "loom branch limit",
+            Limit::LoomBound => "loom preemption bound",
+            Limit::TimeCap => "time cap",
+            Limit::StepCap => "step cap",
+            Limit::Setup => "setup failed",
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a run is inconclusive: which limit, and what exactly happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Inconclusive {
+    pub limit: Limit,
+    pub reason: String,
+}
+
+impl Inconclusive {
+    pub fn new(limit: Limit, reason: impl Into<String>) -> Self {
+        Inconclusive {
+            limit,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Inconclusive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.limit, self.reason)
+    }
 }
 
 pub(crate) fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

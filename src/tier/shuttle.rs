@@ -170,7 +170,7 @@ fn outcome(violations: Vec<Violation>, work: Work, elapsed: Duration) -> Outcome
         violations,
         work,
         elapsed,
-        complete: true,
+        inconclusive: None,
     }
 }
 

@@ -69,6 +69,6 @@ pub fn run(config: &ThreadsConfig, racers: Racers, round: &Round<'_>) -> Outcome
             rounds,
         },
         elapsed: started.elapsed(),
-        complete: true,
+        inconclusive: None,
     }
 }

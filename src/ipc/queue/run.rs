@@ -186,7 +186,7 @@ pub fn outcome(via: Via, plan: &QueuePlan, config: &ProcessConfig) -> Outcome {
             rounds,
         },
         elapsed: started.elapsed(),
-        complete: true,
+        inconclusive: None,
     }
 }
 
