@@ -168,6 +168,7 @@ impl Scale {
             iterations: 500,
             pct_depth: 3,
             seed: shuttle_tier::DEFAULT_SEED,
+            max_steps: shuttle_tier::DEFAULT_MAX_STEPS,
         },
         // Processes: 4 workers (fork is dear, and each round forks anew);
         // the lessons' rush, 10 buyers for 1 ticket. A broken strategy

@@ -64,6 +64,13 @@ pub fn run(args: &Args) -> ExitCode {
         args.bound.unwrap_or_else(|| explain::default_bound(model)),
     );
     let _ = std::panic::take_hook();
+    let found = match found {
+        Ok(found) => found,
+        Err(refused) => {
+            eprintln!("racelab: --bound: {refused}");
+            return ExitCode::from(2);
+        }
+    };
     if args.json {
         println!(
             "{}",

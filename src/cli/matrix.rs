@@ -81,8 +81,9 @@ impl Row {
     fn evidence(&self) -> String {
         match (self.outcome.violations.first(), &self.expected) {
             (Some(v), _) => v.evidence.clone(),
-            (None, Expect::Either(why)) => format!("not decided here: {why}"),
+            // The checker's own stop first: it says why this run decided nothing.
             (None, _) if let Some(why) = &self.outcome.inconclusive => why.to_string(),
+            (None, Expect::Either(why)) => format!("not decided here: {why}"),
             (None, _) => String::new(),
         }
     }

@@ -27,7 +27,7 @@ use crate::model::ModelKind;
 use crate::probe::Action;
 use crate::strategy::{Pair, Plan, Scale};
 use crate::tier::Work;
-use crate::tier::loom::LoomConfig;
+use crate::tier::loom::{BoundTooBig, LoomConfig};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -141,8 +141,10 @@ pub fn labeler(plan: &Plan) -> impl Fn(usize) -> String + Send + 'static {
 
 /// Explores `pair` under loom at bounds 0..=`max_bound` with steps recorded
 /// and explains the first failing execution, or reports that none exists
-/// within the bound.
-pub fn explain(pair: &Pair, max_bound: usize) -> Explanation {
+/// within the bound, or why the search could not decide. A bound loom does
+/// not take (above [`MAX_BOUND`](crate::tier::loom::MAX_BOUND)) is refused.
+pub fn explain(pair: &Pair, max_bound: usize) -> Result<Explanation, BoundTooBig> {
+    LoomConfig::bounded(Some(max_bound)).validate()?;
     let plan = plan(pair);
     let search = |sequential_only| {
         let config = LoomConfig {
@@ -224,11 +226,13 @@ pub fn explain(pair: &Pair, max_bound: usize) -> Explanation {
         ),
         elapsed: outcome.elapsed,
     };
+    // Only evidence earns a lesson: an inconclusive search teaches nothing
+    // about the strategy.
     let lesson = violated.then(|| lesson::lesson(&explanation));
-    Explanation {
+    Ok(Explanation {
         lesson,
         ..explanation
-    }
+    })
 }
 
 /// Every explainable pair's model and strategy names, for error messages.

@@ -11,7 +11,7 @@ mod loom_backend;
 mod shuttle_backend;
 mod std_backend;
 
-pub use loom_backend::Loom;
+pub use loom_backend::{Loom, LoomLimitHit};
 pub use shuttle_backend::Shuttle;
 pub use std_backend::Std;
 
