@@ -6,6 +6,7 @@
 //! evidence ("lost 1 of 2 updates", "sold 2 tickets of 1").
 
 pub mod counter;
+pub mod progress;
 pub mod queue;
 pub mod tickets;
 
@@ -45,6 +46,9 @@ pub enum ViolationKind {
     JoinEarly,
     /// Every live thread is blocked and nobody is left to wake them.
     Deadlock,
+    /// No operation completed for the watchdog's stall time: a deadlock the
+    /// probe could not see, or a livelock.
+    Hang,
     /// Two unsynchronised accesses to plain data (loom's "Causality violation").
     DataRace,
     /// A worker panicked for another reason.
@@ -67,6 +71,7 @@ impl ViolationKind {
             ViolationKind::PopFromEmpty => "pop from empty",
             ViolationKind::JoinEarly => "join returned early",
             ViolationKind::Deadlock => "deadlock",
+            ViolationKind::Hang => "hang",
             ViolationKind::DataRace => "data race",
             ViolationKind::Panicked => "panicked",
         }

@@ -134,6 +134,12 @@ impl Backend for Std {
                 std::hint::spin_loop();
             }
         } else {
+            // A spinner whose run the watchdog gave up on (a livelock)
+            // stops here, so the run can return; the check is off the
+            // fast path. `resume_unwind`: no panic message, it is no bug.
+            if crate::check::progress::abandoned_here() {
+                std::panic::resume_unwind(Box::new(crate::check::progress::Abandoned));
+            }
             std::thread::yield_now();
         }
     }
