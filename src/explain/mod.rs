@@ -144,8 +144,18 @@ pub fn labeler(plan: &Plan) -> impl Fn(usize) -> String + Send + 'static {
 /// within the bound, or why the search could not decide. A bound loom does
 /// not take (above [`MAX_BOUND`](crate::tier::loom::MAX_BOUND)) is refused.
 pub fn explain(pair: &Pair, max_bound: usize) -> Result<Explanation, BoundTooBig> {
+    explain_plan(pair, &plan(pair), max_bound)
+}
+
+/// [`explain`] with a configuration of the caller's (which must be for the
+/// pair's model) in place of the pair's own.
+pub fn explain_plan(
+    pair: &Pair,
+    plan: &Plan,
+    max_bound: usize,
+) -> Result<Explanation, BoundTooBig> {
     LoomConfig::bounded(Some(max_bound)).validate()?;
-    let plan = plan(pair);
+    let plan = *plan;
     let search = |sequential_only| {
         let config = LoomConfig {
             record_steps: true,
