@@ -198,16 +198,25 @@ fn one_round<R: Round + 'static>(
     // Stuck: say where everyone was, then let go of the round.
     let stuck = progress.snapshot();
     progress.abandon();
+    let deadline = Instant::now() + GRACE;
     let after = match rx.recv_timeout(GRACE) {
         Ok(result) => returned(result).err().unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    let left = progress
-        .snapshot()
-        .iter()
-        .skip(1)
-        .filter(|w| !matches!(w, Where::Finished { .. }))
-        .count();
+    // The round may return as soon as its first worker unwinds: give the
+    // others what is left of the grace to finish before counting them.
+    let left = || {
+        progress
+            .snapshot()
+            .iter()
+            .skip(1)
+            .filter(|w| !matches!(w, Where::Finished { .. }))
+            .count()
+    };
+    while left() > 0 && Instant::now() < deadline {
+        std::thread::sleep(POLL);
+    }
+    let left = left();
     let mut violations = vec![Violation::new(
         ViolationKind::Hang,
         hang_evidence(config.stall, &stuck, left, label),
@@ -217,7 +226,8 @@ fn one_round<R: Round + 'static>(
 }
 
 /// "no operation completed for 10.0s: T0 in increment #2 (1 done), T1 in
-/// decrement #1 (0 done), main in join; 2 threads left blocked".
+/// decrement #1 (0 done), main in join; 2 threads stayed blocked and were
+/// left behind".
 pub fn hang_evidence(
     stall: Duration,
     stuck: &[Where],
@@ -230,6 +240,8 @@ pub fn hang_evidence(
     for index in order {
         let who = label(index);
         match stuck[index] {
+            // Main's own steps (join, close) have no count worth telling.
+            Where::In { op, .. } if index == 0 => at.push(format!("{who} in {}", op.name())),
             Where::In { op, done } => at.push(format!(
                 "{who} in {} #{} ({done} done)",
                 op.name(),
