@@ -194,3 +194,23 @@ fn the_time_cap_covers_the_whole_deepening_not_each_pass() {
     assert_eq!(none.passes, 0);
     assert_eq!(limit_of(&none.outcome), Some(Limit::TimeCap));
 }
+
+#[test]
+fn code_that_spawns_through_loom_directly_is_classified_too() {
+    // Not through the facade: loom's own assertion is the only signal.
+    let found = loom::explore(
+        &LoomConfig::bounded(Some(0)),
+        |i| format!("T{i}"),
+        |_probe| {
+            let handles: Vec<_> = (0..5).map(|_| ::loom::thread::spawn(|| ())).collect();
+            for handle in handles {
+                let _ = handle.join();
+            }
+            Ok(())
+        },
+    );
+    let outcome = &found.outcome;
+    assert_eq!(outcome.verdict(), Verdict::Inconclusive, "{outcome:?}");
+    assert!(outcome.violations.is_empty());
+    assert_eq!(limit_of(outcome), Some(Limit::LoomThreads));
+}
