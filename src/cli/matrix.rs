@@ -47,6 +47,9 @@ struct Row {
     strategy: &'static str,
     tier: Tier,
     expected: Expect,
+    /// The verdict observed: holds, violated or inconclusive; none for an
+    /// n/a cell, which is not run.
+    verdict: Option<racelab::tier::Verdict>,
     #[serde(flatten)]
     outcome: Outcome,
     /// Does the observed verdict match the expected one?
@@ -173,6 +176,7 @@ pub fn run(args: &Args) -> ExitCode {
             strategy: pair.strategy,
             tier,
             ok: expected.accepts(&outcome),
+            verdict: (expected != Expect::NotApplicable).then(|| outcome.verdict()),
             expected,
             outcome,
             replay,
@@ -206,8 +210,18 @@ fn replay(pair: &Pair, tier: Tier, work: &Work) -> String {
 }
 
 fn report(rows: &[Row], failures: usize, json: bool, out: &mut impl Write) -> std::io::Result<()> {
+    // Cells the checker could not decide: their own verdict, counted apart.
+    let inconclusive = rows
+        .iter()
+        .filter(|r| r.expected != Expect::NotApplicable)
+        .filter(|r| r.outcome.verdict() == racelab::tier::Verdict::Inconclusive)
+        .count();
     if json {
-        let report = serde_json::json!({ "rows": rows, "mismatches": failures });
+        let report = serde_json::json!({
+            "rows": rows,
+            "mismatches": failures,
+            "inconclusive": inconclusive,
+        });
         writeln!(
             out,
             "{}",
@@ -227,7 +241,7 @@ fn report(rows: &[Row], failures: usize, json: bool, out: &mut impl Write) -> st
         .count();
     writeln!(
         out,
-        "{} cells: {} as expected ({caught} broken runs caught, {na} n/a), {failures} mismatched.",
+        "{} cells: {} as expected ({caught} broken runs caught, {inconclusive} inconclusive, {na} n/a), {failures} mismatched.",
         rows.len(),
         rows.len() - failures
     )?;
