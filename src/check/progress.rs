@@ -273,6 +273,18 @@ impl Drop for Tracker {
     fn drop(&mut self) {
         if let Some(slot) = self.slot() {
             slot.doing.store(FINISHED, Release);
+            // The thread no longer works for this run: a later spin of its
+            // own must not unwind because this run was abandoned.
+            WATCHED.with(|w| {
+                let mut watched = w.borrow_mut();
+                if watched
+                    .as_ref()
+                    .zip(self.board.as_ref())
+                    .is_some_and(|(a, b)| Arc::ptr_eq(a, b))
+                {
+                    *watched = None;
+                }
+            });
         }
     }
 }

@@ -47,6 +47,8 @@ pub struct ThreadsConfig {
     /// How long the race window waits for a second thread (once per round).
     pub hold: Duration,
     /// No operation completed for this long: the round is stuck (a hang).
+    /// Keep it well above `hold`: under a correct lock the first thread in
+    /// the race window waits there alone, completing nothing.
     pub stall: Duration,
 }
 
