@@ -154,26 +154,30 @@ pub fn explain_plan(
     plan: &Plan,
     max_bound: usize,
 ) -> Result<Explanation, BoundTooBig> {
-    LoomConfig::bounded(Some(max_bound)).validate()?;
+    let cap = LoomConfig::bounded(Some(max_bound));
+    cap.validate()?;
     let plan = *plan;
-    let search = |sequential_only| {
+    let search = |sequential_only, max_duration| {
         let config = LoomConfig {
             record_steps: true,
             sequential_only,
-            ..LoomConfig::bounded(Some(max_bound))
+            max_duration,
+            ..cap
         };
         pair.explore(&plan, &config)
     };
     // First a failure that interleaving alone explains; only if there is
     // none, but the first pass set some aside, the first one that needs a
-    // Relaxed load to return an old value.
-    let mut found = search(true);
+    // Relaxed load to return an old value. One time cap for both.
+    let mut found = search(true, cap.max_duration);
     let mut weak_memory = false;
     if found.outcome.verdict() == Verdict::Holds && found.set_aside > 0 {
         let before = found.outcome.clone();
-        let weak = search(false);
-        if !weak.outcome.violations.is_empty() {
-            weak_memory = true;
+        let weak = search(false, cap.max_duration.saturating_sub(before.elapsed));
+        // Failing executions were set aside: without the second search's
+        // failure the verdict is violated or, if it was cut, inconclusive.
+        if !weak.outcome.violations.is_empty() || weak.outcome.inconclusive.is_some() {
+            weak_memory = !weak.outcome.violations.is_empty();
             found = weak;
             if let (Work::Executions { count: a, .. }, Work::Executions { count: b, bound }) =
                 (before.work, found.outcome.work)
