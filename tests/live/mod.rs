@@ -20,8 +20,15 @@ pub fn racelab() -> Command {
 
 /// Runs racelab to the end (bounded by [`PATIENCE`]).
 pub fn run(args: &[&str]) -> Output {
-    let child = racelab()
-        .args(args)
+    let mut command = racelab();
+    command.args(args);
+    run_command(command)
+}
+
+/// Runs `command` to the end (bounded by [`PATIENCE`]).
+pub fn run_command(mut command: Command) -> Output {
+    let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
+    let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
