@@ -9,8 +9,9 @@
 //! stops), waits until its directory and its workers exist, then signals
 //! it. Nothing waits on a timing: every wait is for a state, bounded.
 //!
-//! Signals sent: SIGINT 1, SIGTERM 2 (one to a worker alone), SIGHUP 1,
-//! SIGKILL 2 (and the leftovers of each are swept).
+//! Signals sent, 8 in all: SIGINT 2, SIGTERM 3 (one of them to a worker
+//! alone), SIGHUP 1, SIGKILL 2 (the leftovers of each are swept: once by
+//! `racelab sweep`, once by the next run).
 
 mod live;
 
