@@ -221,3 +221,38 @@ fn the_sweep_leaves_live_runs_and_other_users_files() {
     assert_eq!(kept, [true; 3], "live, running, another user's: {stdout}");
     assert!(ours_gone, "a dead run of ours was left: {stdout}");
 }
+
+#[test]
+fn the_sweep_unlinks_the_queues_a_dead_runs_directory_lists() {
+    let _one = serial();
+    // What a SIGKILL between creating a queue and unlinking its name
+    // leaves: the queue, and its name listed in the run's directory.
+    let dead = 4_999_997;
+    let name = format!("/racelab-{dead}-00000000c0ffee00");
+    let c = CString::new(name.as_str()).unwrap();
+    let attr = nix::mqueue::MqAttr::new(0, 1, 8, 0);
+    let queue = nix::mqueue::mq_open(
+        c.as_c_str(),
+        nix::mqueue::MQ_OFlag::O_CREAT | nix::mqueue::MQ_OFlag::O_RDWR,
+        nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR,
+        Some(&attr),
+    )
+    .unwrap();
+    nix::mqueue::mq_close(queue).unwrap();
+    let dir = racelab::process::arena::base_dir().join(format!("racelab-{dead}-0-sweeptest"));
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("mqueues"), format!("{name}\n")).unwrap();
+
+    let out = run(&["sweep"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let queue_left = queue_exists(&name);
+    if queue_left {
+        let _ = nix::mqueue::mq_unlink(c.as_c_str());
+    }
+    assert!(!queue_left, "the listed queue is left: {stdout}");
+    assert!(
+        stdout.contains(&format!("removed message queue {name}")),
+        "{stdout}"
+    );
+    assert!(!dir.exists(), "{stdout}");
+}

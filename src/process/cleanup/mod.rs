@@ -189,6 +189,9 @@ pub fn install() -> std::io::Result<()> {
         // once; `on_signal` only makes async-signal-safe calls.
         let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
         action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // A handler that passes the signal on returns: the call it
+        // interrupted goes on rather than failing with EINTR.
+        action.sa_flags = libc::SA_RESTART;
         unsafe {
             libc::sigemptyset(&mut action.sa_mask);
             for other in SIGNALS {
