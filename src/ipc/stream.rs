@@ -72,7 +72,17 @@ where
     let mut partials = Vec::with_capacity(workers);
     while partials.len() < workers {
         match listener.accept_one() {
-            Ok(stream) if !admit(&stream, None) => drop(stream),
+            Ok(stream) if !admit(&stream, None) => {
+                drop(stream);
+                // A stranger connecting without pause must not keep us
+                // past the deadline.
+                if Instant::now() >= deadline {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "only strangers connected before the deadline",
+                    ));
+                }
+            }
             Ok(mut stream) => {
                 let left = deadline
                     .saturating_duration_since(Instant::now())
