@@ -8,6 +8,7 @@ mod pi;
 mod pitfalls;
 mod quiet;
 mod rush;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ enum Command {
     /// pipe writes, unframed stream reads, a 2-permit semaphore, an alarm
     /// around a fifo open, a queue with no lock, consumers never stopped.
     Pitfalls,
+    /// Remove what killed runs left behind (their directories, queues).
+    Sweep,
 }
 
 pub fn main() -> ExitCode {
@@ -57,6 +60,9 @@ pub fn main() -> ExitCode {
     // no handler code of ours.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    if let Err(e) = racelab::process::cleanup::install() {
+        eprintln!("racelab: cannot clean up on signals: {e}");
     }
     let cli = Cli::parse();
     match cli.command {
@@ -70,5 +76,6 @@ pub fn main() -> ExitCode {
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Pi(args)) => pi::run(&args),
         Some(Command::Pitfalls) => pitfalls::run(),
+        Some(Command::Sweep) => sweep::run(),
     }
 }

@@ -96,6 +96,8 @@ impl Crew {
                     worker_main(parent, barrier_r, barrier_w, results_w, || body(i))
                 }
                 ForkResult::Parent { child } => {
+                    // A signal to the run kills it (see `cleanup`).
+                    super::cleanup::adopt(child.as_raw());
                     drop(results_w);
                     crew.workers.push(Worker {
                         pid: child,
@@ -138,6 +140,7 @@ impl Crew {
             }
             let status = reap(w.pid, deadline);
             w.reaped = true;
+            super::cleanup::disown(w.pid.as_raw());
             out.push(decode(&w.buffer, timed_out, status));
         }
         out
@@ -192,6 +195,7 @@ impl Drop for Crew {
         for w in self.workers.iter_mut().filter(|w| !w.reaped) {
             reap(w.pid, deadline);
             w.reaped = true;
+            super::cleanup::disown(w.pid.as_raw());
         }
     }
 }

@@ -17,6 +17,7 @@
 //! holding the lock and reports what became of the lock.
 
 pub mod arena;
+pub mod cleanup;
 pub mod counter;
 pub mod crew;
 pub mod filedb;
