@@ -84,6 +84,10 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 
 pub mod check;
+/// The `racelab` command line, as a library so that tests and fuzzers can
+/// drive it: [`cli::parse`] checks an argument vector without doing any
+/// work, [`cli::Command::run`] runs it.
+pub mod cli;
 pub mod explain;
 pub mod ipc;
 pub mod lock;
