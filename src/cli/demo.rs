@@ -25,7 +25,7 @@ const MAX_THREADS: u64 = 64;
 #[derive(ClapArgs)]
 pub struct CounterArgs {
     /// The strategy (see `racelab list`).
-    #[arg(long, default_value = "none", value_parser = text(StringValueParser::new()))]
+    #[arg(long, default_value = "none", allow_hyphen_values = true, value_parser = text(StringValueParser::new()))]
     strategy: String,
     /// Threads that add 1 (0 to 64).
     #[arg(long, default_value_t = 1, allow_hyphen_values = true,
@@ -78,8 +78,10 @@ const MAX_WAIT: u32 = 3600;
 /// `racelab queue`: producers and consumers over a bounded queue.
 #[derive(ClapArgs)]
 pub struct QueueArgs {
-    /// The strategy (see `racelab list`).
-    #[arg(long, default_value = "condvar", value_parser = text(StringValueParser::new()))]
+    /// The strategy on threads (see `racelab list`); with --via, the
+    /// process queue is the strategy.
+    #[arg(long, default_value = "condvar", conflicts_with = "via", allow_hyphen_values = true,
+          value_parser = text(StringValueParser::new()))]
     strategy: String,
     /// Producer threads, or processes with --via (1 to 64).
     #[arg(long, default_value_t = 3, allow_hyphen_values = true,
@@ -100,15 +102,15 @@ pub struct QueueArgs {
           value_parser = whole::<usize>(1, 1_000_000))]
     capacity: usize,
     #[arg(long, default_value = "sentinels",
-          value_parser = text(EnumValueParser::<EndingArg>::new()))]
+          allow_hyphen_values = true, value_parser = text(EnumValueParser::<EndingArg>::new()))]
     ending: EndingArg,
     /// Run over processes through this queue instead of threads (see
     /// `racelab list`: shm, shm-semaphores, pipe, fifo, mqueue, ...; or
     /// `all` for a table).
-    #[arg(long, value_parser = text(parse_vias))]
+    #[arg(long, allow_hyphen_values = true, value_parser = text(parse_vias))]
     via: Option<Vias>,
     /// Over processes: seconds the parent's join, and a consumer nobody
-    /// stops, wait before they give up (0 to 3600).
+    /// stops, wait before they give up (0.0 to 3600.0).
     #[arg(long, default_value_t = 2.0, allow_hyphen_values = true,
           value_parser = seconds(MAX_WAIT))]
     wait: f64,

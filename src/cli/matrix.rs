@@ -14,13 +14,13 @@ use std::time::Duration;
 #[derive(ClapArgs, Default)]
 pub struct Args {
     /// Only this model (counter, tickets, queue).
-    #[arg(long, value_parser = text(parse_model))]
+    #[arg(long, allow_hyphen_values = true, value_parser = text(parse_model))]
     model: Option<ModelKind>,
     /// Only this strategy (see `racelab list`).
-    #[arg(long, value_parser = text(StringValueParser::new()))]
+    #[arg(long, allow_hyphen_values = true, value_parser = text(StringValueParser::new()))]
     strategy: Option<String>,
     /// Only this tier (loom, threads, shuttle, processes).
-    #[arg(long, value_parser = text(parse_tier))]
+    #[arg(long, allow_hyphen_values = true, value_parser = text(parse_tier))]
     tier: Option<Tier>,
     /// Seed of the shuttle searches (default: a fixed one). A shuttle row
     /// prints the seed that replays it (0 to 18446744073709551615).
@@ -102,7 +102,7 @@ pub(super) fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, CliError> {
             .map(|p| format!("{}/{}", p.model, p.strategy))
             .collect();
         return Err(CliError::bad_input(format!(
-            "no pair matches; known pairs: {}",
+            "no pair matches --model and --strategy; known pairs: {}",
             known.join(", ")
         )));
     }

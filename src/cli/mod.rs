@@ -103,8 +103,9 @@ impl Finish {
 }
 
 /// The clap command, with what every subcommand shares: the exit status
-/// in its help, and a repeated option taking its last value.
-fn clap_command() -> clap::Command {
+/// in its help, and a repeated option taking its last value. Its help
+/// texts state every range (see the parsers in `range.rs`).
+pub fn command() -> clap::Command {
     Cli::command()
         .after_help(EXIT_STATUS)
         .args_override_self(true)
@@ -119,7 +120,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let matches = match clap_command().try_get_matches_from(args) {
+    let matches = match command().try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(e) => {
             return match e.kind() {

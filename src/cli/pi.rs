@@ -11,7 +11,7 @@ use clap::builder::StringValueParser;
 #[derive(ClapArgs)]
 pub struct Args {
     /// pipe, fifo, mqueue, shm, unix-socket, tcp, files, or all.
-    #[arg(long, default_value = "all", value_parser = text(StringValueParser::new()))]
+    #[arg(long, default_value = "all", allow_hyphen_values = true, value_parser = text(StringValueParser::new()))]
     via: String,
     /// Worker processes (1 to 64).
     #[arg(long, default_value_t = 10, allow_hyphen_values = true,

@@ -4,7 +4,8 @@
 //! any work starts, with a message that gives the range.
 //!
 //! Each range is also written in the argument's help text, as
-//! `(LOW to HIGH)`; `tests/cli_hostile.rs` checks the two agree.
+//! `(LOW to HIGH` (`(0.0 to 3600.0` where fractions are allowed);
+//! `tests/cli_hostile.rs` reads it there and checks the two agree.
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Arg, Command};
@@ -81,7 +82,7 @@ impl TypedValueParser for Seconds {
             s.parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite() && (0.0..=f64::from(hi)).contains(v))
-                .ok_or_else(|| format!("expected seconds from 0 to {hi} (a finite number)"))
+                .ok_or_else(|| format!("expected seconds from 0.0 to {hi}.0 (a finite number)"))
         };
         check.parse_ref(cmd, arg, OsStr::new(&*value.to_string_lossy()))
     }

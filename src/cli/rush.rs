@@ -23,7 +23,7 @@ pub struct Args {
           value_parser = whole::<usize>(0, 1000))]
     tickets: usize,
     /// The process strategy (see `racelab list`).
-    #[arg(long, value_parser = text(parse_strategy))]
+    #[arg(long, allow_hyphen_values = true, value_parser = text(parse_strategy))]
     strategy: Strategy,
     /// How long the race window waits for the other buyers, in ms (0 to
     /// 10000).
@@ -32,7 +32,7 @@ pub struct Args {
     hold_ms: u64,
     /// Where a locked strategy keeps the office: file (the lessons' JSON
     /// database) or memory (the shared region).
-    #[arg(long, default_value = "file", value_parser = text(parse_store))]
+    #[arg(long, default_value = "file", allow_hyphen_values = true, value_parser = text(parse_store))]
     store: Store,
     /// Also time the rush against joining each buyer before the next starts.
     #[arg(long)]
