@@ -610,43 +610,65 @@ fn a_closed_pipe_ends_quietly_by_sigpipe() {
     println!("{} reports written to a closed pipe", REPORTS.len());
 }
 
-#[test]
-fn a_thread_that_cannot_be_spawned_is_a_run_time_error_not_a_panic() {
-    // 128 threads need 256 MiB of stack; allow the process 100 MiB of
-    // address space.
+/// Runs racelab with `resource` limited to `limit`.
+fn racelab_limited(args: &[&str], resource: libc::__rlimit_resource_t, limit: u64) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_racelab"));
-    command.args([
-        "counter",
-        "--strategy",
-        "mutex",
-        "--adders",
-        "64",
-        "--subtractors",
-        "64",
-        "--ops",
-        "1",
-    ]);
+    command.args(args);
     // SAFETY: setrlimit is async-signal-safe; nothing else runs between
     // fork and exec.
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             let limit = libc::rlimit {
-                rlim_cur: 100 << 20,
-                rlim_max: 100 << 20,
+                rlim_cur: limit,
+                rlim_max: limit,
             };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+            if libc::setrlimit(resource, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
         });
     }
-    let out = command.output().expect("run the racelab binary");
+    command.output().expect("run the racelab binary")
+}
+
+/// Exit status 1, one line `racelab: {start}...` on stderr, no panic.
+fn assert_run_failed(out: &Output, start: &str) {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{:?}: {stderr}", out.status);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("racelab: the run failed: failed to spawn thread"),
-        "{stderr}"
-    );
+    assert!(stderr.starts_with(start), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_thread_that_cannot_be_spawned_is_a_run_time_error_not_a_panic() {
+    // 128 threads need 256 MiB of stack; the process gets 100 MiB of
+    // address space.
+    let out = racelab_limited(
+        &[
+            "counter",
+            "--strategy",
+            "mutex",
+            "--adders",
+            "64",
+            "--subtractors",
+            "64",
+            "--ops",
+            "1",
+        ],
+        libc::RLIMIT_AS,
+        100 << 20,
+    );
+    assert_run_failed(&out, "racelab: the run failed: failed to spawn thread");
+}
+
+#[test]
+fn a_process_queue_the_system_refuses_is_a_run_time_error_not_bad_input() {
+    // Eight descriptors: the pipe queue cannot be made.
+    let out = racelab_limited(
+        &["queue", "--via", "pipe", "--ending", "close"],
+        libc::RLIMIT_NOFILE,
+        8,
+    );
+    assert_run_failed(&out, "racelab: pipe: ");
 }
