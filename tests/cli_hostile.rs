@@ -671,4 +671,13 @@ fn a_process_queue_the_system_refuses_is_a_run_time_error_not_bad_input() {
         8,
     );
     assert_run_failed(&out, "racelab: pipe: ");
+    // With --json, the same failure is a JSON object on stdout.
+    let out = racelab_limited(
+        &["pi", "--json", "--via", "pipe", "--terms", "1000"],
+        libc::RLIMIT_NOFILE,
+        8,
+    );
+    assert_run_failed(&out, "racelab: pi via pipe failed: ");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON error");
+    assert_eq!(json["error"]["kind"], "run-failed", "{json}");
 }
