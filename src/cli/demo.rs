@@ -214,7 +214,26 @@ pub fn counter(args: &CounterArgs, out: &mut Out) -> Result<Finish, CliError> {
     out.flush()?;
     let outcome = pair.stress(&Plan::Counter(plan), &ThreadsConfig::default());
     verdict(&outcome, out)?;
-    Ok(Finish::from_expected(pair.threads.accepts(&outcome)))
+    expected(
+        &pair.threads.describe(),
+        pair.threads.accepts(&outcome),
+        out,
+    )
+}
+
+/// The verdict the pair must get, and whether it got it (a broken
+/// strategy may go unseen in a configuration too small to show it).
+fn expected(describe: &str, as_expected: bool, out: &mut Out) -> Result<Finish, CliError> {
+    writeln!(
+        out,
+        "expected: {describe} -> {}",
+        if as_expected {
+            "as expected"
+        } else {
+            "MISMATCH"
+        }
+    )?;
+    Ok(Finish::from_expected(as_expected))
 }
 
 pub fn queue(args: &QueueArgs, out: &mut Out) -> Result<Finish, CliError> {
@@ -233,18 +252,23 @@ pub fn queue(args: &QueueArgs, out: &mut Out) -> Result<Finish, CliError> {
     out.flush()?;
     let outcome = pair.stress(&Plan::Queue(plan), &ThreadsConfig::default());
     verdict(&outcome, out)?;
-    let as_expected = match plan.ending {
+    match plan.ending {
         // The lessons' hang: it must be reported, as a deadlock.
-        Ending::Never => {
+        Ending::Never => expected(
+            "deadlock (the consumers are never told to stop)",
             outcome
                 .violations
                 .iter()
                 .any(|v| v.kind == ViolationKind::Deadlock)
-                || (!pair.correct && pair.threads.accepts(&outcome))
-        }
-        Ending::Close | Ending::Sentinels => pair.threads.accepts(&outcome),
-    };
-    Ok(Finish::from_expected(as_expected))
+                || (!pair.correct && pair.threads.accepts(&outcome)),
+            out,
+        ),
+        Ending::Close | Ending::Sentinels => expected(
+            &pair.threads.describe(),
+            pair.threads.accepts(&outcome),
+            out,
+        ),
+    }
 }
 
 fn queue_plan(args: &QueueArgs) -> QueuePlan {
