@@ -25,7 +25,8 @@ const MAX_THREADS: u64 = 64;
 #[derive(ClapArgs)]
 pub struct CounterArgs {
     /// The strategy (see `racelab list`).
-    #[arg(long, default_value = "none", allow_hyphen_values = true, value_parser = text(StringValueParser::new()))]
+    #[arg(long, default_value = "none", allow_hyphen_values = true,
+          value_parser = text(StringValueParser::new()))]
     strategy: String,
     /// Threads that add 1 (0 to 64).
     #[arg(long, default_value_t = 1, allow_hyphen_values = true,
@@ -35,8 +36,8 @@ pub struct CounterArgs {
     #[arg(long, default_value_t = 1, allow_hyphen_values = true,
           value_parser = whole::<usize>(0, MAX_THREADS))]
     subtractors: usize,
-    /// Operations per thread (1 to 1000000000): a billion takes seconds
-    /// under a lock, and more would not end in a sitting.
+    /// Operations per thread (1 to 1000000000: a billion is about a minute
+    /// under a lock; more would not end in a sitting).
     #[arg(long, default_value_t = 10_000_000, allow_hyphen_values = true,
           value_parser = whole::<u64>(1, 1_000_000_000))]
     ops: u64,

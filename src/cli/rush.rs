@@ -32,7 +32,8 @@ pub struct Args {
     hold_ms: u64,
     /// Where a locked strategy keeps the office: file (the lessons' JSON
     /// database) or memory (the shared region).
-    #[arg(long, default_value = "file", allow_hyphen_values = true, value_parser = text(parse_store))]
+    #[arg(long, default_value = "file", allow_hyphen_values = true,
+          value_parser = text(parse_store))]
     store: Store,
     /// Also time the rush against joining each buyer before the next starts.
     #[arg(long)]
