@@ -210,9 +210,8 @@ fn the_rush_on_a_full_dev_shm_says_so_and_leaves_nothing() {
 
 #[test]
 fn a_queue_over_processes_on_a_full_dev_shm_says_so_and_leaves_nothing() {
-    // `racelab queue` exits 2 for any failure to run, as for bad input
-    // (src/cli/demo.rs `fail`): its own convention, pinned here.
-    full_run(&["queue", "--via", "shm"], 2);
+    // No room is a run-time failure (exit 1), not bad input (2).
+    full_run(&["queue", "--via", "shm"], 1);
 }
 
 #[test]

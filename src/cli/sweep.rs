@@ -3,16 +3,16 @@
 //! queues), and only those: the owner's pid must be gone and the entry
 //! yours. Every process command also does this quietly before it starts.
 
-use racelab::process::cleanup::sweep;
-use std::process::ExitCode;
+use super::{CliError, Finish, Out};
+use crate::process::cleanup::sweep;
 
-pub fn run() -> ExitCode {
+pub fn run(out: &mut Out) -> Result<Finish, CliError> {
     let swept = sweep::sweep();
     for s in &swept {
-        println!("{s}");
+        writeln!(out, "{s}")?;
     }
     if swept.is_empty() {
-        println!("nothing to sweep: no racelab run left anything behind");
+        writeln!(out, "nothing to sweep: no racelab run left anything behind")?;
     }
-    ExitCode::SUCCESS
+    Ok(Finish::AsExpected)
 }
