@@ -8,6 +8,7 @@ use racelab::check::queue::{Ending, QueuePlan};
 use racelab::check::thousands;
 use racelab::ipc::queue::{self as ipc_queue, Via};
 use racelab::model::ModelKind;
+use racelab::process::failure::RunError;
 use racelab::strategy::{self, Expect, Pair, Plan};
 use racelab::tier::Outcome;
 use racelab::tier::threads::ThreadsConfig;
@@ -237,11 +238,17 @@ fn processes_queue(args: &QueueArgs, via: &str) -> ExitCode {
             Ok(run) => run,
             // One queue that cannot take this plan (a message queue above
             // the kernel's limit, say) does not stop the table.
-            Err(e) if vias.len() > 1 && e.kind() == std::io::ErrorKind::InvalidInput => {
+            Err(RunError::Plan(e)) if vias.len() > 1 => {
                 println!("{:<22} skipped: {e}", via.name());
                 continue;
             }
-            Err(e) => return fail(format!("{via}: {e}")),
+            Err(RunError::Plan(e)) => return fail(format!("{via}: {e}")),
+            // The run failed, not the input: exit 1, with the reason.
+            Err(RunError::Inconclusive(why)) => {
+                println!("{:<22} inconclusive: {why}", via.name());
+                as_expected = false;
+                continue;
+            }
         };
         let expected = match via.breaks_with() {
             None => run.violations.is_empty(),

@@ -102,15 +102,17 @@ pub fn run() -> ExitCode {
     };
     all &= line(
         "shared-memory queue, consumers never told to stop",
-        queue::run::run(&plan, Via::Shm, Duration::from_secs(1)).map(|r| {
-            (
-                r.stuck_consumers == plan.consumers,
-                format!(
-                    "{} of {} consumers still waiting after 1 s",
-                    r.stuck_consumers, plan.consumers
-                ),
-            )
-        }),
+        queue::run::run(&plan, Via::Shm, Duration::from_secs(1))
+            .map_err(Into::into)
+            .map(|r| {
+                (
+                    r.stuck_consumers == plan.consumers,
+                    format!(
+                        "{} of {} consumers still waiting after 1 s",
+                        r.stuck_consumers, plan.consumers
+                    ),
+                )
+            }),
     );
     let plan = QueuePlan {
         ending: Ending::Close,
@@ -118,14 +120,16 @@ pub fn run() -> ExitCode {
     };
     all &= line(
         "shared-memory queue without a lock",
-        queue::run::run(&plan, Via::ShmUnlocked, Duration::from_millis(300)).map(|r| {
-            if r.violations.is_empty() {
-                (false, "no violation".to_string())
-            } else {
-                let found: Vec<String> = r.violations.iter().map(|v| v.to_string()).collect();
-                (true, found.join("; "))
-            }
-        }),
+        queue::run::run(&plan, Via::ShmUnlocked, Duration::from_millis(300))
+            .map_err(Into::into)
+            .map(|r| {
+                if r.violations.is_empty() {
+                    (false, "no violation".to_string())
+                } else {
+                    let found: Vec<String> = r.violations.iter().map(|v| v.to_string()).collect();
+                    (true, found.join("; "))
+                }
+            }),
     );
     if all {
         ExitCode::SUCCESS

@@ -53,7 +53,9 @@ pub struct KillReport {
 enum Probe {
     Took,
     TookOwnerDied,
-    Refused(String),
+    /// Still held at the probe's deadline ([`LockError::Stuck`]) or left
+    /// behind by a dead holder ([`LockError::Stale`]).
+    Refused(LockError),
     Error(String),
 }
 
@@ -160,7 +162,7 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
                     "pid {pid} killed holding the lock; EOWNERDEAD, state repaired, marked consistent"
                 ),
             ),
-            Probe::Refused(why) if why.starts_with("stale") => (
+            Probe::Refused(why @ LockError::Stale { .. }) => (
                 KillOutcome::Stale,
                 format!("pid {pid} killed; after {PROBE:?}: {why}"),
             ),
@@ -217,9 +219,7 @@ fn probe(access: &RefCell<Access<'_>>, db: &FileDb, within: Duration) -> std::io
                 lock.release();
                 Probe::TookOwnerDied
             }
-            Err(e @ (LockError::Stuck { .. } | LockError::Stale { .. })) => {
-                Probe::Refused(e.to_string())
-            }
+            Err(e @ (LockError::Stuck { .. } | LockError::Stale { .. })) => Probe::Refused(e),
             Err(e) => Probe::Error(e.to_string()),
         }
     })?;

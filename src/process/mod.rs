@@ -19,10 +19,12 @@
 pub mod arena;
 pub mod counter;
 pub mod crew;
+pub mod failure;
 pub mod filedb;
 pub mod kill;
 pub mod lock;
 pub mod lockfree;
+pub mod progress;
 pub mod region;
 pub mod rush;
 pub mod scenario;
@@ -244,16 +246,4 @@ impl Default for ProcessConfig {
             store: Store::File,
         }
     }
-}
-
-/// A worker's failure as a violation: a lock that never came is a
-/// deadlock, anything else a panic.
-fn failure_violation(worker: usize, failure: &str) -> crate::check::Violation {
-    use crate::check::{Violation, ViolationKind};
-    let kind = if failure.contains("still held") {
-        ViolationKind::Deadlock
-    } else {
-        ViolationKind::Panicked
-    };
-    Violation::new(kind, format!("worker {worker}: {failure}"))
 }

@@ -62,7 +62,7 @@ pub fn split(item: u64) -> (u32, u32) {
     ((item >> 32) as u32, item as u32)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum QueueError {
     /// A put found no room within its bound (Python's `queue.Full`).
     Full,

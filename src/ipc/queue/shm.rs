@@ -343,6 +343,7 @@ impl ShmQueue {
             return;
         }
         let r = self.r();
+        let _waiting = crate::process::progress::in_window();
         let closed = || r.window_closed.load(SeqCst) != 0;
         if r.if_turn.swap(1, SeqCst) == 0 {
             poll_until(WINDOW, || closed() || r.if_asleep.load(SeqCst) >= 2);
@@ -471,6 +472,7 @@ impl ShmQueue {
     /// Holds the first two producers between reading and writing `len`.
     fn unlocked_window(&self) {
         let r = self.r();
+        let _waiting = crate::process::progress::in_window();
         r.window_inside.fetch_add(1, SeqCst);
         poll_until(WINDOW, || {
             r.window_closed.load(SeqCst) != 0 || r.window_inside.load(SeqCst) >= 2

@@ -306,6 +306,7 @@ impl Spool {
         };
         match c.window_key.compare_exchange(0, mark, SeqCst, SeqCst) {
             Ok(_) => {
+                let _waiting = crate::process::progress::in_window();
                 poll_until(WINDOW, || {
                     c.window_joined.load(SeqCst) != 0 || c.window_closed.load(SeqCst) != 0
                 });
