@@ -24,6 +24,7 @@ use racelab::check::queue::{Ending, QueuePlan};
 use racelab::check::tickets::RushPlan;
 use racelab::ipc::queue::Via;
 use racelab::ipc::queue::run::{outcome, run};
+use racelab::process::arena::{base_dir, leftovers};
 use racelab::process::crew::{Crew, Failure};
 use racelab::process::failure::{Findings, RunError, WorkerError};
 use racelab::process::lock::LockError;
@@ -49,8 +50,9 @@ fn no_file_may_grow() {
     }
 }
 
-/// No descriptor may be opened: the limit is the lowest free one.
-fn no_descriptor_may_open() {
+/// No descriptor may be opened: the limit is the lowest free one. Returns
+/// the limit as it was.
+fn no_descriptor_may_open() -> libc::rlimit {
     let lowest_free = (0..)
         .find(|fd| {
             // SAFETY: F_GETFD only asks whether `fd` is open.
@@ -66,8 +68,10 @@ fn no_descriptor_may_open() {
     // soft limit; the hard limit stays as it was.
     unsafe {
         assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        let before = limit;
         limit.rlim_cur = lowest_free as libc::rlim_t;
         assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+        before
     }
 }
 
@@ -147,7 +151,7 @@ rusty_fork_test! {
 
     #[test]
     fn a_queue_run_out_of_descriptors_is_inconclusive_through_every_queue() {
-        no_descriptor_may_open();
+        let before = no_descriptor_may_open();
         for via in Via::ALL {
             match run(&queue_plan(Ending::Close), via, Duration::from_secs(5)) {
                 Err(RunError::Inconclusive(why)) => {
@@ -158,6 +162,14 @@ rusty_fork_test! {
             let cell = outcome(via, &queue_plan(Ending::Close), &quick());
             assert_eq!(cell.verdict(), Verdict::Inconclusive, "{via}: {cell:?}");
             assert_setup(via.name(), cell.inconclusive.as_ref(), &os_error(libc::EMFILE));
+        }
+        // Removing a directory takes a descriptor too: the arenas (and a
+        // spool's empty folders) outlived their guards. With descriptors
+        // back, they go.
+        // SAFETY: restores this process's own soft limit.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &before) }, 0);
+        for dir in leftovers(&base_dir(), Some(std::process::id())) {
+            std::fs::remove_dir_all(&dir).unwrap();
         }
     }
 
