@@ -30,7 +30,7 @@ use racelab::process::failure::{Findings, RunError, WorkerError};
 use racelab::process::lock::LockError;
 use racelab::process::progress::{self, Position, Step, Watchdog};
 use racelab::process::{ProcessConfig, Strategy, counter, rush};
-use racelab::tier::{Inconclusive, Limit, Verdict};
+use racelab::tier::{Inconclusive, Limit, Verdict, Work};
 use rusty_fork::rusty_fork_test;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output};
@@ -121,6 +121,8 @@ rusty_fork_test! {
             let outcome = counter::run(strategy, &counter_plan(), &quick());
             assert_eq!(outcome.verdict(), Verdict::Inconclusive, "{strategy}: {outcome:?}");
             assert!(outcome.violations.is_empty(), "{strategy}: {outcome:?}");
+            // Nothing ran, and the outcome does not claim otherwise.
+            assert_eq!(outcome.work, Work::Operations { count: 0, rounds: 0 });
             assert_setup(
                 strategy.name(),
                 outcome.inconclusive.as_ref(),
@@ -225,7 +227,7 @@ rusty_fork_test! {
         found.worker_error("worker 0", WorkerError::Lock(LockError::Stuck { holder: None }));
         found.worker_error("worker 1", WorkerError::Setup("opening the lock: EMFILE".into()));
         let outcome = found.outcome(
-            racelab::tier::Work::Operations { count: 0, rounds: 1 },
+            Work::Operations { count: 0, rounds: 1 },
             Duration::ZERO,
         );
         assert_eq!(outcome.verdict(), Verdict::Inconclusive, "{outcome:?}");

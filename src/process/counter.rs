@@ -30,6 +30,8 @@ pub fn run(strategy: Strategy, plan: &CounterPlan, config: &ProcessConfig) -> Ou
             findings = found;
         }
     }
+    // A round that could not be set up ran none of its operations.
+    let rounds = rounds - u32::from(findings.setup.is_some());
     findings.outcome(
         Work::Operations {
             count: plan.operations() * u64::from(rounds),

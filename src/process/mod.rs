@@ -10,8 +10,13 @@
 //!   Unix socket (the lessons' `Manager`).
 //!
 //! [`crew`] forks the workers behind a start barrier and collects their
-//! results with a deadline; [`window`] holds a race window open in shared
-//! memory so that a broken strategy fails every run. [`counter`] and
+//! results; [`progress`] is where each worker records its step and its
+//! completed operations, so the parent calls a run stuck once none
+//! completed for a stated time (a hang, with where each worker was) rather
+//! than waiting out a fixed deadline; [`failure`] sorts what went wrong,
+//! by type, into a violation or an inconclusive run (one that could not be
+//! set up is never a verdict on the code); [`window`] holds a race window
+//! open in shared memory so that a broken strategy fails every run. [`counter`] and
 //! [`rush`] run the two models and check them with the same
 //! [`crate::check`] invariants as every other tier; [`kill`] kills a worker
 //! holding the lock and reports what became of the lock.

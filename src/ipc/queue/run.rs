@@ -233,6 +233,13 @@ pub fn outcome(via: Via, plan: &QueuePlan, config: &ProcessConfig) -> Outcome {
             }
         }
     }
+    // A round that could not be set up ran none of its operations.
+    let rounds = rounds
+        - u32::from(
+            inconclusive
+                .as_ref()
+                .is_some_and(|i| i.limit == Limit::Setup),
+        );
     Outcome {
         violations,
         work: Work::Operations {
