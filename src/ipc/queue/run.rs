@@ -122,7 +122,7 @@ pub fn run_in(
     if !stalled {
         match stop_consumers(queue, &mut crew, plan, &mut watchdog) {
             Ok(done) => stalled = !done,
-            Err(e) => found.setup_failed("telling the consumers to stop", e),
+            Err(e) => queue_error(&mut found, "the parent telling the consumers to stop", e),
         }
     }
     let mut report = QueueReport {
@@ -144,7 +144,7 @@ pub fn run_in(
         match result {
             Ok(w) => {
                 if let Some((step, e)) = w.error {
-                    worker_error(&mut found, &who, step, e);
+                    queue_error(&mut found, &format!("{who} ({})", step.describe()), e);
                 }
                 if i >= plan.producers {
                     stuck += usize::from(w.stuck);
@@ -182,13 +182,12 @@ pub fn run_in(
     })
 }
 
-/// A worker's queue operation failed. The system refusing is the
-/// environment's failure; anything else the queue did to a worker that
-/// followed the plan is the queue's.
-fn worker_error(found: &mut Findings, who: &str, step: Step, e: QueueError) {
-    let what = format!("{} ({})", who, step.describe());
+/// A queue operation of `what` (a worker, the parent) failed. The system
+/// refusing is the environment's failure; anything else the queue did to
+/// a process that followed the plan is the queue's.
+fn queue_error(found: &mut Findings, what: &str, e: QueueError) {
     match e {
-        QueueError::Os(_) => found.setup_failed(&what, e),
+        QueueError::Os(_) => found.setup_failed(what, e),
         QueueError::Full | QueueError::Empty => {
             // Its own 30 s bound ran out before the watchdog's: stuck.
             found.violations.push(Violation::new(
@@ -196,6 +195,13 @@ fn worker_error(found: &mut Findings, who: &str, step: Step, e: QueueError) {
                 format!("{what}: {e} after {FOREVER:?}"),
             ))
         }
+        QueueError::Stuck(_) => found
+            .violations
+            .push(Violation::new(ViolationKind::Hang, format!("{what}: {e}"))),
+        QueueError::Corrupt(_) => found.violations.push(Violation::new(
+            ViolationKind::CorruptItem,
+            format!("{what}: {e}"),
+        )),
         QueueError::TaskDoneTooOften => found.violations.push(Violation::new(
             ViolationKind::DuplicatedItem,
             format!("{what}: {e}"),

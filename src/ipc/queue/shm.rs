@@ -184,7 +184,7 @@ impl ShmQueue {
             libc::EOWNERDEAD => unsafe {
                 libc::pthread_mutex_consistent(self.r().mutex.get());
             },
-            libc::ETIMEDOUT => return Err(QueueError::Os("the queue's mutex is stuck".into())),
+            libc::ETIMEDOUT => return Err(QueueError::Stuck("the queue's mutex is stuck".into())),
             e => return Err(io::Error::from_raw_os_error(e).into()),
         }
         Ok(Guard(self))
@@ -381,7 +381,7 @@ impl ShmQueue {
         if Self::sem_wait(&self.r().sem_mutex, &realtime_deadline(FOREVER))? {
             Ok(SemGuard(self))
         } else {
-            Err(QueueError::Os(
+            Err(QueueError::Stuck(
                 "the queue's mutex semaphore is stuck".into(),
             ))
         }
