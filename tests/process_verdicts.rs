@@ -24,14 +24,16 @@ use racelab::check::queue::{Ending, QueuePlan};
 use racelab::check::tickets::RushPlan;
 use racelab::ipc::queue::Via;
 use racelab::ipc::queue::run::{outcome, run};
-use racelab::process::arena::{base_dir, leftovers};
+use racelab::process::arena::{Arena, base_dir, leftovers};
 use racelab::process::crew::{Crew, Failure};
 use racelab::process::failure::{Findings, RunError, WorkerError};
-use racelab::process::lock::LockError;
+use racelab::process::lock::{LockError, ProcessLock, SemaphoreLock, exclusive};
 use racelab::process::progress::{self, Position, Step, Watchdog};
+use racelab::process::region::Region;
 use racelab::process::{ProcessConfig, Strategy, counter, rush};
 use racelab::tier::{Inconclusive, Limit, Verdict, Work};
 use rusty_fork::rusty_fork_test;
+use std::cell::RefCell;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -269,6 +271,52 @@ rusty_fork_test! {
         let evidence = &violations[0].evidence;
         assert!(evidence.contains("worker 0 waiting for the lock after 0 operations"), "{evidence}");
         assert!(evidence.contains("worker 1 blocked in put after 3 operations"), "{evidence}");
+    }
+
+    #[test]
+    fn workers_behind_a_lock_nobody_releases_end_as_a_hang_naming_the_lock() {
+        for parent_keeps_the_permit in [true, false] {
+            let arena = Arena::new().unwrap();
+            let region = Region::create(&arena).unwrap();
+            let mut lock = SemaphoreLock::new(region.shared(), 1).unwrap();
+            if parent_keeps_the_permit {
+                lock.acquire(Duration::ZERO).unwrap();
+            }
+            let lock = RefCell::new(lock);
+            let crew = Crew::spawn(2, |_| -> Result<u32, WorkerError> {
+                let mut lock = lock.borrow_mut();
+                for _ in 0..5 {
+                    // Its own bound is far beyond the watchdog's.
+                    exclusive(&mut *lock, Duration::from_secs(60), || {}, || {})?;
+                }
+                Ok(5)
+            })
+            .unwrap();
+            let mut watchdog = Watchdog::new(Duration::from_millis(500));
+            let results =
+                crew.collect_watched::<Result<u32, WorkerError>>(&mut watchdog, Duration::from_secs(60));
+            if !parent_keeps_the_permit {
+                // The negative control: the same workers, the lock free.
+                assert_eq!(results, vec![Ok(Ok(5)), Ok(Ok(5))]);
+                continue;
+            }
+            let mut found = Findings::default();
+            for (i, result) in results.into_iter().enumerate() {
+                match result {
+                    Err(failure) => found.failure(&format!("worker {i}"), failure),
+                    Ok(got) => panic!("worker {i} was not stuck: {got:?}"),
+                }
+            }
+            found.stalled_after(watchdog.stall());
+            let violations = found.conclude().expect("a verdict");
+            assert_eq!(violations.len(), 1, "{violations:?}");
+            assert_eq!(violations[0].kind, ViolationKind::Hang);
+            let evidence = &violations[0].evidence;
+            for i in 0..2 {
+                let at = format!("worker {i} waiting for the lock after 0 operations");
+                assert!(evidence.contains(&at), "{evidence}");
+            }
+        }
     }
 
     #[test]
