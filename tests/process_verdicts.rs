@@ -451,3 +451,14 @@ fn cli_a_queue_plan_out_of_bounds_is_bad_input_exit_2() {
         assert!(!text.contains("panicked"), "{args:?}: {text}");
     }
 }
+
+#[test]
+fn cli_a_rush_that_cannot_be_set_up_exits_1_inconclusive() {
+    for strategy in ["flock", "none", "server"] {
+        let out = racelab(&["rush", "--buyers", "3", "--strategy", strategy], true);
+        let text = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{strategy}: {text}");
+        assert!(text.contains("inconclusive"), "{strategy}: {text}");
+        assert!(!text.contains("VIOLATED"), "{strategy}: {text}");
+    }
+}
