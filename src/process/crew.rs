@@ -15,7 +15,7 @@
 //! - A worker's panic is caught and reported as [`Failure::Panicked`]; it
 //!   never unwinds into the copy of the test harness it inherited.
 //! - **Progress**: each worker has a record on the crew's
-//!   [`Board`](super::progress::Board) saying where it is and how many
+//!   [`Board`] saying where it is and how many
 //!   operations it completed; [`Crew::collect_watched`] stops waiting once
 //!   none completed for the watchdog's stated time, and reports where each
 //!   worker was ([`Failure::Stalled`]).
