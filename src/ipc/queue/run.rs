@@ -131,6 +131,7 @@ pub fn run_in(
         processed_at_join,
     };
     let mut stuck = 0;
+    let mut panics = Vec::new();
     for (i, result) in crew
         .collect_watched::<Worker>(&mut watchdog, FOREVER + wait)
         .into_iter()
@@ -154,13 +155,14 @@ pub fn run_in(
             Err(Failure::Panicked(message)) => {
                 let label = |w: usize| format!("worker {w}");
                 let state = crate::probe::ProbeState::default();
-                found
-                    .violations
-                    .push(Violation::from_panic(&message, &state, &label));
+                let v = Violation::from_panic(&message, &state, &label);
+                panics.push((who, v));
             }
             Err(failure) => found.failure(&who, failure),
         }
     }
+    // A worker's panic is the first evidence: the rest often follows from it.
+    found.violations.splice(0..0, same_panics_once(panics));
     if stalled || !found.stalled.is_empty() {
         found.stalled_after(watchdog.stall());
     }
@@ -180,6 +182,21 @@ pub fn run_in(
         join_timed_out: !joined,
         elapsed: started.elapsed(),
     })
+}
+
+/// Workers that panicked the same way (every consumer of the `if` queue
+/// popping an empty ring) as one violation naming them all.
+fn same_panics_once(panics: Vec<(String, Violation)>) -> Vec<Violation> {
+    let mut once: Vec<(Violation, Vec<String>)> = Vec::new();
+    for (who, v) in panics {
+        match once.iter_mut().find(|(seen, _)| *seen == v) {
+            Some((_, whom)) => whom.push(who),
+            None => once.push((v, vec![who])),
+        }
+    }
+    once.into_iter()
+        .map(|(v, whom)| Violation::new(v.kind, format!("{} ({})", v.evidence, whom.join(", "))))
+        .collect()
 }
 
 /// A queue operation of `what` (a worker, the parent) failed. The system
