@@ -45,6 +45,9 @@ pub enum ViolationKind {
     JoinEarly,
     /// Every live thread is blocked and nobody is left to wake them.
     Deadlock,
+    /// The run stopped making progress: no operation completed for a stated
+    /// time. The evidence says where each worker was.
+    Hang,
     /// Two unsynchronised accesses to plain data (loom's "Causality violation").
     DataRace,
     /// A worker panicked for another reason.
@@ -67,6 +70,7 @@ impl ViolationKind {
             ViolationKind::PopFromEmpty => "pop from empty",
             ViolationKind::JoinEarly => "join returned early",
             ViolationKind::Deadlock => "deadlock",
+            ViolationKind::Hang => "hang",
             ViolationKind::DataRace => "data race",
             ViolationKind::Panicked => "panicked",
         }

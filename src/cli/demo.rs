@@ -10,6 +10,7 @@ use crate::check::queue::{Ending, QueuePlan};
 use crate::check::thousands;
 use crate::ipc::queue::{self as ipc_queue, Via};
 use crate::model::ModelKind;
+use crate::process::failure::RunError;
 use crate::strategy::{self, Expect, Pair, Plan};
 use crate::tier::Outcome;
 use crate::tier::threads::ThreadsConfig;
@@ -324,16 +325,19 @@ fn processes_queue(args: &QueueArgs, vias: &[Via], out: &mut Out) -> Result<Fini
             Ok(run) => run,
             // One queue that cannot take this plan (a message queue above
             // the kernel's limit, say) does not stop the table.
-            Err(e) if vias.len() > 1 && e.kind() == std::io::ErrorKind::InvalidInput => {
+            Err(RunError::Plan(e)) if vias.len() > 1 => {
                 writeln!(out, "{:<22} skipped: {e}", via.name())?;
                 continue;
             }
-            // The plan is beyond what this queue takes: bad input. Anything
-            // else the system refused at run time.
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-                return Err(CliError::bad_input(format!("{via}: {e}")));
+            // The plan is beyond what this queue takes: bad input.
+            Err(RunError::Plan(e)) => return Err(CliError::bad_input(format!("{via}: {e}"))),
+            // The run could not decide, through no fault of the queue: the
+            // reason, and exit 1.
+            Err(RunError::Inconclusive(why)) => {
+                writeln!(out, "{:<22} inconclusive: {why}", via.name())?;
+                as_expected = false;
+                continue;
             }
-            Err(e) => return Err(CliError::run_failed(format!("{via}: {e}"))),
         };
         let expected = match via.breaks_with() {
             None => run.violations.is_empty(),

@@ -8,7 +8,7 @@ use crate::process::{ProcessConfig, Strategy, rush, scenario};
 use std::time::Duration;
 
 /// A scenario the system would not let run.
-fn failed(scenario: &str) -> impl FnOnce(std::io::Error) -> CliError + '_ {
+fn failed<E: std::fmt::Display>(scenario: &str) -> impl FnOnce(E) -> CliError + '_ {
     move |e| CliError::run_failed(format!("{scenario} could not run: {e}"))
 }
 

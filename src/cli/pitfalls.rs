@@ -105,7 +105,9 @@ pub fn run(out: &mut Out) -> Result<Finish, CliError> {
     all &= line(
         out,
         "shared-memory queue, consumers never told to stop",
-        queue::run::run(&plan, Via::Shm, Duration::from_secs(1)).map(|r| {
+        queue::run::run(&plan, Via::Shm, Duration::from_secs(1))
+            .map_err(Into::into)
+            .map(|r| {
             (
                 r.stuck_consumers == plan.consumers,
                 format!(
@@ -122,7 +124,9 @@ pub fn run(out: &mut Out) -> Result<Finish, CliError> {
     all &= line(
         out,
         "shared-memory queue without a lock",
-        queue::run::run(&plan, Via::ShmUnlocked, Duration::from_millis(300)).map(|r| {
+        queue::run::run(&plan, Via::ShmUnlocked, Duration::from_millis(300))
+            .map_err(Into::into)
+            .map(|r| {
             if r.violations.is_empty() {
                 (false, "no violation".to_string())
             } else {

@@ -271,7 +271,7 @@ impl ProcessQueue for MessageQueue {
             };
             if got >= 0 {
                 if got as usize != SIZE {
-                    return Err(QueueError::Os(format!("a message of {got} bytes")));
+                    return Err(QueueError::Corrupt(format!("a message of {got} bytes")));
                 }
                 if priority == MARKER {
                     // The baton: put the marker back for the next waiter.
