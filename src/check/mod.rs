@@ -46,8 +46,9 @@ pub enum ViolationKind {
     JoinEarly,
     /// Every live thread is blocked and nobody is left to wake them.
     Deadlock,
-    /// No operation completed for the watchdog's stall time: a deadlock the
-    /// probe could not see, or a livelock.
+    /// The run stopped making progress: no operation completed for a stated
+    /// time (a deadlock the probe could not see, or a livelock). The
+    /// evidence says where each worker was.
     Hang,
     /// Two unsynchronised accesses to plain data (loom's "Causality violation").
     DataRace,
