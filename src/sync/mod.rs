@@ -13,7 +13,7 @@ mod std_backend;
 
 pub use loom_backend::{Loom, LoomLimitHit};
 pub use shuttle_backend::Shuttle;
-pub use std_backend::Std;
+pub use std_backend::{SpawnFailed, Std};
 
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;

@@ -21,7 +21,7 @@ use super::{Limit, Outcome, Work};
 use crate::check::progress::{Abandoned, Progress, Where};
 use crate::check::{Violation, ViolationKind, panic_message};
 use crate::probe::{Probe, RaceWindow};
-use crate::sync::{Backend, Std};
+use crate::sync::{Backend, SpawnFailed, Std};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -164,7 +164,7 @@ fn one_round<R: Round + 'static>(
             })
     };
     if let Err(e) = spawned {
-        return End::Setup(format!("could not start a round's thread: {e}"));
+        return End::Setup(format!("failed to spawn thread: {e}"));
     }
     let returned = |result: std::thread::Result<Result<(), Vec<Violation>>>| match result {
         Ok(verdict) => verdict,
@@ -176,11 +176,24 @@ fn one_round<R: Round + 'static>(
             label,
         )]),
     };
+    // A worker the system refused: the round could not be set up. (Workers
+    // spawned before it wait at the start barrier for ever: left behind.)
+    let refused = |result: &std::thread::Result<Result<(), Vec<Violation>>>| match result {
+        Err(payload) => payload
+            .downcast_ref::<SpawnFailed>()
+            .map(|SpawnFailed(why)| format!("failed to spawn thread: {why}")),
+        Ok(_) => None,
+    };
     let mut seen = progress.total();
     let mut quiet_since = Instant::now();
     loop {
         match rx.recv_timeout(POLL) {
-            Ok(result) => return End::Returned(returned(result)),
+            Ok(result) => {
+                return match refused(&result) {
+                    Some(why) => End::Setup(why),
+                    None => End::Returned(returned(result)),
+                };
+            }
             Err(RecvTimeoutError::Disconnected) => {
                 return End::Returned(Err(vec![Violation::new(
                     ViolationKind::Panicked,
