@@ -108,14 +108,14 @@ pub fn run(out: &mut Out) -> Result<Finish, CliError> {
         queue::run::run(&plan, Via::Shm, Duration::from_secs(1))
             .map_err(Into::into)
             .map(|r| {
-            (
-                r.stuck_consumers == plan.consumers,
-                format!(
-                    "{} of {} consumers still waiting after 1 s",
-                    r.stuck_consumers, plan.consumers
-                ),
-            )
-        }),
+                (
+                    r.stuck_consumers == plan.consumers,
+                    format!(
+                        "{} of {} consumers still waiting after 1 s",
+                        r.stuck_consumers, plan.consumers
+                    ),
+                )
+            }),
     )?;
     let plan = QueuePlan {
         ending: Ending::Close,
@@ -127,13 +127,13 @@ pub fn run(out: &mut Out) -> Result<Finish, CliError> {
         queue::run::run(&plan, Via::ShmUnlocked, Duration::from_millis(300))
             .map_err(Into::into)
             .map(|r| {
-            if r.violations.is_empty() {
-                (false, "no violation".to_string())
-            } else {
-                let found: Vec<String> = r.violations.iter().map(|v| v.to_string()).collect();
-                (true, found.join("; "))
-            }
-        }),
+                if r.violations.is_empty() {
+                    (false, "no violation".to_string())
+                } else {
+                    let found: Vec<String> = r.violations.iter().map(|v| v.to_string()).collect();
+                    (true, found.join("; "))
+                }
+            }),
     )?;
     Ok(Finish::from_expected(all))
 }
