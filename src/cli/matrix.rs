@@ -1,12 +1,21 @@
 //! `racelab matrix`: every pair on every tier, as a table or JSON.
 
+// Sharding, cells side by side and merging shards (`--shard`, `--jobs`,
+// `--merge`) live in matrix/: the runner, the merge and the row read back.
+mod merge;
+mod parallel;
+mod record;
+
 use clap::Args as ClapArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 use racelab::model::ModelKind;
+use racelab::shard::Shard;
 use racelab::strategy::{self, Expect, Pair, Scale};
 use racelab::tier::{Outcome, Tier, Work};
+use record::RowRecord;
 use serde::Serialize;
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -28,6 +37,27 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Run only shard K of N (e.g. 2/4): a stable 1/N of the selected
+    /// cells. Shards 1..N of one command run every cell exactly once;
+    /// `--merge` joins their `--json` reports.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Cells run side by side, each in a racelab process of its own
+    /// (default: the machine's cores; 1 runs them one by one in this one).
+    #[arg(long, value_name = "N", value_parser = parse_jobs)]
+    jobs: Option<usize>,
+    /// Join the `--json` reports of shards 1..N into one table (or JSON,
+    /// with --json) and one exit code.
+    #[arg(long, value_name = "FILE", num_args = 1..,
+          conflicts_with_all = ["model", "strategy", "tier", "seed", "shard", "jobs"])]
+    merge: Vec<PathBuf>,
+}
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a number of jobs from 1 to 1024")),
+    }
 }
 
 fn parse_model(s: &str) -> Result<ModelKind, String> {
@@ -56,6 +86,19 @@ struct Row {
 }
 
 impl Row {
+    fn new(pair: &Pair, tier: Tier, outcome: Outcome) -> Row {
+        let expected = pair.expect(tier);
+        Row {
+            model: pair.model,
+            strategy: pair.strategy,
+            tier,
+            ok: expected.accepts(&outcome),
+            expected,
+            replay: replay(pair, tier, &outcome.work),
+            outcome,
+        }
+    }
+
     fn observed(&self) -> String {
         if self.expected == Expect::NotApplicable {
             return "n/a".to_string();
@@ -122,6 +165,15 @@ fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, String> {
 }
 
 pub fn run(args: &Args) -> ExitCode {
+    if !args.merge.is_empty() {
+        return match merge::merge(&args.merge) {
+            Ok(rows) => finish(&rows, None, args.json),
+            Err(e) => {
+                eprintln!("racelab: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let cells = match selected(args) {
         Ok(cells) => cells,
         Err(message) => {
@@ -129,12 +181,11 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Broken strategies panic on purpose (loom reports through panics, a
-    // broken queue pops from empty); the message is kept as evidence.
-    // Shuttle installs a printing hook on its first run: install it now so
-    // that ours replaces it.
-    racelab::tier::shuttle::init_panic_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    let split = args.shard.map(|shard| (shard, cells.len()));
+    let cells = match args.shard {
+        Some(shard) => shard.select(cells),
+        None => cells,
+    };
     let bar = ProgressBar::new(cells.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
@@ -145,45 +196,76 @@ pub fn run(args: &Args) -> ExitCode {
     if let Some(seed) = args.seed {
         scale.shuttle.seed = seed;
     }
-    let mut rows = Vec::with_capacity(cells.len());
-    for (pair, tier) in cells {
-        bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
-        let expected = pair.expect(tier);
-        // No implementation on this tier: shown as n/a, not run.
-        let outcome = if expected == Expect::NotApplicable {
-            Outcome {
-                violations: Vec::new(),
-                work: Work::Operations {
-                    count: 0,
-                    rounds: 0,
-                },
-                elapsed: Duration::ZERO,
-                inconclusive: None,
-            }
-        } else {
-            let quiet = (tier == Tier::Shuttle).then(super::quiet::QuietStderr::new);
-            let outcome = pair.run(tier, &scale);
-            drop(quiet);
-            outcome
+    // No implementation on a tier: shown as n/a, not run.
+    let runnable: Vec<(Pair, Tier)> = cells
+        .iter()
+        .copied()
+        .filter(|(pair, tier)| pair.runs_on(*tier))
+        .collect();
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let mut outcomes = if jobs > 1 && runnable.len() > 1 {
+        let done = |pair: &Pair, tier: Tier| {
+            bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
+            bar.inc(1);
         };
-        let replay = replay(&pair, tier, &outcome.work);
-        rows.push(Row {
-            model: pair.model,
-            strategy: pair.strategy,
-            tier,
-            ok: expected.accepts(&outcome),
-            expected,
-            outcome,
-            replay,
-        });
-        bar.inc(1);
+        parallel::outcomes(&runnable, jobs, args.seed, &done)
+    } else {
+        run_here(&runnable, &scale, &bar)
     }
+    .into_iter();
+    let rows: Vec<Row> = cells
+        .iter()
+        .map(|(pair, tier)| {
+            let outcome = if pair.runs_on(*tier) {
+                outcomes.next().expect("an outcome per runnable cell")
+            } else {
+                bar.inc(1);
+                Outcome::holds(
+                    Work::Operations {
+                        count: 0,
+                        rounds: 0,
+                    },
+                    Duration::ZERO,
+                )
+            };
+            Row::new(pair, *tier, outcome)
+        })
+        .collect();
     bar.finish_and_clear();
-    let _ = std::panic::take_hook();
+    finish(&rows, split, args.json)
+}
 
+/// Runs `cells` one after another in this process.
+fn run_here(cells: &[(Pair, Tier)], scale: &Scale, bar: &ProgressBar) -> Vec<Outcome> {
+    // Broken strategies panic on purpose (loom reports through panics, a
+    // broken queue pops from empty); the message is kept as evidence.
+    // Shuttle installs a printing hook on its first run: install it now so
+    // that ours replaces it.
+    racelab::tier::shuttle::init_panic_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcomes = cells
+        .iter()
+        .map(|(pair, tier)| {
+            bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
+            let quiet = (*tier == Tier::Shuttle).then(super::quiet::QuietStderr::new);
+            let outcome = pair.run(*tier, scale);
+            drop(quiet);
+            bar.inc(1);
+            outcome
+        })
+        .collect();
+    let _ = std::panic::take_hook();
+    outcomes
+}
+
+/// Prints the report; the exit code says whether every row matched.
+/// `split`: the shard this run is and the cell count of the whole split.
+fn finish(rows: &[Row], split: Option<(Shard, usize)>, json: bool) -> ExitCode {
     let failures = rows.iter().filter(|r| !r.ok).count();
     // A reader that goes away early (`| head`) is not an error worth a panic.
-    let _ = report(&rows, failures, args.json, &mut std::io::stdout().lock());
+    let _ = report(rows, failures, split, json, &mut std::io::stdout().lock());
     if failures == 0 {
         ExitCode::SUCCESS
     } else {
@@ -204,9 +286,22 @@ fn replay(pair: &Pair, tier: Tier, work: &Work) -> String {
     }
 }
 
-fn report(rows: &[Row], failures: usize, json: bool, out: &mut impl Write) -> std::io::Result<()> {
+fn report(
+    rows: &[Row],
+    failures: usize,
+    split: Option<(Shard, usize)>,
+    json: bool,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     if json {
-        let report = serde_json::json!({ "rows": rows, "mismatches": failures });
+        let mut report = serde_json::json!({ "rows": rows, "mismatches": failures });
+        if let Some((shard, cells)) = split {
+            report["shard"] = serde_json::json!({
+                "index": shard.index(),
+                "count": shard.count(),
+                "cells": cells,
+            });
+        }
         writeln!(
             out,
             "{}",

@@ -22,6 +22,7 @@ use super::{Outcome, Work};
 use crate::check::{Violation, panic_message};
 use crate::probe::Probe;
 use crate::sync::{Backend, Shuttle};
+use serde::Deserialize;
 use shuttle::scheduler::{PctScheduler, Schedule, Scheduler, Task, TaskId};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
@@ -145,7 +146,7 @@ where
     if !violations.is_empty() {
         let work = Work::Schedules {
             count,
-            scheduler: "random",
+            scheduler: RANDOM,
             seed: current.load(SeqCst),
         };
         return outcome(violations, work, started.elapsed());
@@ -156,13 +157,31 @@ where
     let work = Work::Schedules {
         count: count + more,
         scheduler: if violations.is_empty() {
-            "random+pct"
+            RANDOM_THEN_PCT
         } else {
-            "pct"
+            PCT
         },
         seed: config.seed,
     };
     outcome(violations, work, started.elapsed())
+}
+
+/// The scheduler names a [`Work::Schedules`] carries: the random search
+/// found it, PCT found it, or neither found anything.
+const RANDOM: &str = "random";
+const PCT: &str = "pct";
+const RANDOM_THEN_PCT: &str = "random+pct";
+
+/// Reads a scheduler name back (from a matrix report's JSON) as the
+/// `&'static str` [`Work::Schedules`] holds; any other name is refused.
+pub(crate) fn scheduler_named<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<&'static str, D::Error> {
+    let name = String::deserialize(d)?;
+    [RANDOM, PCT, RANDOM_THEN_PCT]
+        .into_iter()
+        .find(|known| *known == name)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown shuttle scheduler `{name}`")))
 }
 
 fn outcome(violations: Vec<Violation>, work: Work, elapsed: Duration) -> Outcome {
