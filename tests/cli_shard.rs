@@ -258,22 +258,20 @@ fn a_shard_past_the_last_cell_is_empty_and_clean() {
     assert_eq!(report["shard"]["cells"], 4);
 }
 
-/// `model/strategy/tier -> (observed verdict kinds, ok)` of a report.
-fn verdicts(report: &Value) -> Vec<(String, Value, Value)> {
+/// `model/strategy/tier -> (verdict, first violation, ok)` of a report:
+/// what the table's observed column shows. (What a broken queue does after
+/// its first violation varies from run to run.)
+fn verdicts(report: &Value) -> Vec<(String, bool, Value, Value, Value)> {
     report["rows"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| {
-            let kinds: Vec<Value> = r["violations"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v["kind"].clone())
-                .collect();
             (
                 format!("{}/{}/{}", r["model"], r["strategy"], r["tier"]),
-                Value::Array(kinds),
+                r["violations"].as_array().unwrap().is_empty(),
+                r["violations"][0]["kind"].clone(),
+                r["inconclusive"].clone(),
                 r["ok"].clone(),
             )
         })
