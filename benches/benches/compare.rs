@@ -193,30 +193,47 @@ fn thread_queues(rows: &mut Vec<Measured>) {
             )
         }),
     });
-    // crossbeam closes a channel by dropping every sender: the producers
-    // share one sender in a Mutex<Option<_>> that close() empties.
-    type Channel = (
-        std::sync::Mutex<Option<crossbeam_channel::Sender<usize>>>,
-        crossbeam_channel::Receiver<usize>,
-    );
     rows.push(Measured {
         workload,
         contender: "crossbeam_channel::bounded".into(),
         items: THREAD_QUEUE_ITEMS as u64,
-        median: median(RUNS, || {
-            let (tx, rx) = crossbeam_channel::bounded(8);
-            let channel: Channel = (std::sync::Mutex::new(Some(tx)), rx);
-            thread_queue_run(
-                Arc::new(channel),
-                |(tx, _), i| {
-                    let tx = tx.lock().expect("not poisoned").clone().expect("open");
-                    tx.send(i).expect("open");
-                },
-                |(_, rx)| rx.recv().ok(),
-                |(tx, _)| drop(tx.lock().expect("not poisoned").take()),
-            )
-        }),
+        median: median(RUNS, crossbeam_run),
     });
+}
+
+/// The same run over a crossbeam channel, written as its users write it:
+/// each producer owns a sender, and the channel closes when the last one
+/// is dropped (crossbeam has no close()).
+fn crossbeam_run() -> Duration {
+    let (tx, rx) = crossbeam_channel::bounded(8);
+    let began = Instant::now();
+    let producers: Vec<_> = (0..2)
+        .map(|p| {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for i in 0..THREAD_QUEUE_ITEMS / 2 {
+                    tx.send(p * THREAD_QUEUE_ITEMS / 2 + i).expect("open");
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let consumers: Vec<_> = (0..2)
+        .map(|_| {
+            let rx = rx.clone();
+            std::thread::spawn(move || rx.iter().sum::<usize>())
+        })
+        .collect();
+    for p in producers {
+        p.join().expect("a producer panicked");
+    }
+    let sum: usize = consumers
+        .into_iter()
+        .map(|c| c.join().expect("a consumer panicked"))
+        .sum();
+    let took = began.elapsed();
+    assert_eq!(sum, THREAD_QUEUE_ITEMS * (THREAD_QUEUE_ITEMS - 1) / 2);
+    took
 }
 
 fn process_queues(rows: &mut Vec<Measured>) {
