@@ -95,6 +95,7 @@ pub mod lock;
 pub mod model;
 pub mod probe;
 pub mod process;
+pub mod shard;
 pub mod strategy;
 pub mod sync;
 pub mod tier;

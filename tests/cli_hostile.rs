@@ -27,7 +27,13 @@ fn bases(sub: &str) -> Vec<Vec<&'static str>> {
 }
 
 /// Value-taking arguments that are names looked up in a table, not numbers.
-const NAMES: [&str; 6] = ["strategy", "via", "model", "tier", "store", "ending"];
+const NAMES: [&str; 7] = [
+    "strategy", "via", "model", "tier", "store", "ending", "shard",
+];
+
+/// Value-taking arguments that are file paths (read at run time, and a bad
+/// one refused then: `tests/cli_shard.rs`).
+const PATHS: [&str; 1] = ["merge"];
 
 /// One numeric argument and the range its help states.
 #[derive(Debug)]
@@ -86,6 +92,9 @@ fn arguments() -> (Vec<Ranged>, Vec<(String, String)>) {
             }
             let id = arg.get_id().to_string();
             let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            if PATHS.contains(&id.as_str()) {
+                continue;
+            }
             match (stated_range(&help), arg.get_long()) {
                 (Some((lo, hi)), Some(long)) => ranged.push(Ranged {
                     sub: sub.get_name().to_string(),

@@ -1,7 +1,8 @@
 //! Runs after the other process tests (cargo runs test binaries in name
 //! order): no racelab file made during this test run is left in the
 //! temporary directory or /dev/shm by a process that has ended, and no
-//! worker process is left running.
+//! worker process is left running. (cargo-nextest runs every binary side
+//! by side: there it checks what the tests that ended before it left.)
 //!
 //! "During this run": since the process that launched this binary (cargo
 //! test) started. A machine shared with other checkouts may hold older
@@ -114,11 +115,15 @@ fn no_worker_process_is_left() {
             continue;
         };
         let orphan = parent_of(pid).is_none_or(|ppid| test_binary(ppid, &deps).is_none());
-        // A test binary started by cargo (not forked) has cargo as parent:
-        // it is a running test, not a worker.
+        // A test binary started by cargo or cargo-nextest (not forked) has
+        // it as parent: it is a running test, not a worker. Nextest runs
+        // the process_* binaries side by side with this one.
         let started_by_cargo = parent_of(pid)
             .and_then(|ppid| std::fs::read_link(format!("/proc/{ppid}/exe")).ok())
-            .is_some_and(|e| e.file_name().is_some_and(|n| n == "cargo"));
+            .is_some_and(|e| {
+                e.file_name()
+                    .is_some_and(|n| n == "cargo" || n == "cargo-nextest")
+            });
         if orphan && !started_by_cargo {
             left.push(format!("{pid} {}", exe.display()));
         }

@@ -12,12 +12,12 @@ pub mod tickets;
 
 use crate::model::queue::POP_FROM_EMPTY;
 use crate::probe::ProbeState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::any::Any;
 use std::fmt;
 
 /// What went wrong, by kind. Negative controls assert the kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ViolationKind {
     /// The counter's final value is not the net of its operations.
@@ -86,7 +86,7 @@ impl fmt::Display for ViolationKind {
 }
 
 /// A broken invariant and its evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     pub kind: ViolationKind,
     pub evidence: String,

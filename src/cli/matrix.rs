@@ -1,14 +1,23 @@
 //! `racelab matrix`: every pair on every tier, as a table or JSON.
 
+// Sharding, cells side by side and merging shards (`--shard`, `--jobs`,
+// `--merge`) live in matrix/: the runner, the merge and the row read back.
+mod merge;
+mod parallel;
+mod record;
+
 use super::range::{text, whole};
 use super::{CliError, Finish, Out};
 use crate::model::ModelKind;
+use crate::shard::Shard;
 use crate::strategy::{self, Expect, Pair, Scale};
 use crate::tier::{Outcome, Tier, Verdict, Work};
 use clap::Args as ClapArgs;
 use clap::builder::StringValueParser;
 use indicatif::{ProgressBar, ProgressStyle};
+use record::RowRecord;
 use serde::Serialize;
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(ClapArgs, Default)]
@@ -29,6 +38,27 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub(super) json: bool,
+    /// Run only shard K of N (e.g. 2/4): a stable 1/N of the selected
+    /// cells. Shards 1..N of one command run every cell exactly once;
+    /// `--merge` joins their `--json` reports.
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true,
+          value_parser = text(parse_shard))]
+    shard: Option<Shard>,
+    /// Cells run side by side, each in a racelab process of its own
+    /// (default: the machine's cores; 1 runs them one by one in this one)
+    /// (1 to 1024).
+    #[arg(long, value_name = "N", allow_hyphen_values = true,
+          value_parser = whole::<usize>(1, 1024))]
+    jobs: Option<usize>,
+    /// Join the `--json` reports of shards 1..N into one table (or JSON,
+    /// with --json) and one exit code.
+    #[arg(long, value_name = "FILE", num_args = 1..,
+          conflicts_with_all = ["model", "strategy", "tier", "seed", "shard", "jobs"])]
+    merge: Vec<PathBuf>,
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    s.parse::<Shard>().map_err(|e| e.to_string())
 }
 
 fn parse_model(s: &str) -> Result<ModelKind, String> {
@@ -60,6 +90,20 @@ struct Row {
 }
 
 impl Row {
+    fn new(pair: &Pair, tier: Tier, outcome: Outcome) -> Row {
+        let expected = pair.expect(tier);
+        Row {
+            model: pair.model,
+            strategy: pair.strategy,
+            tier,
+            ok: expected.accepts(&outcome),
+            verdict: (expected != Expect::NotApplicable).then(|| outcome.verdict()),
+            expected,
+            replay: replay(pair, tier, &outcome.work),
+            outcome,
+        }
+    }
+
     fn observed(&self) -> String {
         if self.expected == Expect::NotApplicable {
             return "n/a".to_string();
@@ -130,11 +174,16 @@ pub(super) fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, CliError> {
 }
 
 pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
+    if !args.merge.is_empty() {
+        let rows = merge::merge(&args.merge).map_err(|e| CliError::bad_input(e.to_string()))?;
+        return finish(&rows, None, args.json, out);
+    }
     let cells = selected(args)?;
-    // Shuttle installs a printing hook on its first run: install it now so
-    // that the silent one replaces it.
-    crate::tier::shuttle::init_panic_hook();
-    super::silence_panics();
+    let split = args.shard.map(|shard| (shard, cells.len()));
+    let cells = match args.shard {
+        Some(shard) => shard.select(cells),
+        None => cells,
+    };
     let bar = ProgressBar::new(cells.len() as u64);
     if let Ok(style) =
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
@@ -146,44 +195,79 @@ pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
     if let Some(seed) = args.seed {
         scale.shuttle.seed = seed;
     }
-    let mut rows = Vec::with_capacity(cells.len());
-    for (pair, tier) in cells {
-        bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
-        let expected = pair.expect(tier);
-        // No implementation on this tier: shown as n/a, not run.
-        let outcome = if expected == Expect::NotApplicable {
-            Outcome {
-                violations: Vec::new(),
-                work: Work::Operations {
-                    count: 0,
-                    rounds: 0,
-                },
-                elapsed: Duration::ZERO,
-                inconclusive: None,
-            }
-        } else {
-            let quiet = (tier == Tier::Shuttle).then(super::quiet::QuietStderr::new);
-            let outcome = pair.run(tier, &scale);
-            drop(quiet);
-            outcome
+    // No implementation on a tier: shown as n/a, not run.
+    let runnable: Vec<(Pair, Tier)> = cells
+        .iter()
+        .copied()
+        .filter(|(pair, tier)| pair.runs_on(*tier))
+        .collect();
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let mut outcomes = if jobs > 1 && runnable.len() > 1 {
+        let done = |pair: &Pair, tier: Tier| {
+            bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
+            bar.inc(1);
         };
-        let replay = replay(&pair, tier, &outcome.work);
-        rows.push(Row {
-            model: pair.model,
-            strategy: pair.strategy,
-            tier,
-            ok: expected.accepts(&outcome),
-            verdict: (expected != Expect::NotApplicable).then(|| outcome.verdict()),
-            expected,
-            outcome,
-            replay,
-        });
-        bar.inc(1);
+        parallel::outcomes(&runnable, jobs, args.seed, &done)
+    } else {
+        run_here(&runnable, &scale, &bar)
     }
+    .into_iter();
+    let rows: Vec<Row> = cells
+        .iter()
+        .map(|(pair, tier)| {
+            let outcome = if pair.runs_on(*tier) {
+                outcomes.next().expect("an outcome per runnable cell")
+            } else {
+                bar.inc(1);
+                Outcome::holds(
+                    Work::Operations {
+                        count: 0,
+                        rounds: 0,
+                    },
+                    Duration::ZERO,
+                )
+            };
+            Row::new(pair, *tier, outcome)
+        })
+        .collect();
     bar.finish_and_clear();
+    finish(&rows, split, args.json, out)
+}
 
+/// Runs `cells` one after another in this process.
+fn run_here(cells: &[(Pair, Tier)], scale: &Scale, bar: &ProgressBar) -> Vec<Outcome> {
+    // Broken strategies panic on purpose (loom reports through panics, a
+    // broken queue pops from empty); the message is kept as evidence.
+    // Shuttle installs a printing hook on its first run: install it now so
+    // that the silent one replaces it.
+    crate::tier::shuttle::init_panic_hook();
+    super::silence_panics();
+    let outcomes = cells
+        .iter()
+        .map(|(pair, tier)| {
+            bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
+            let quiet = (*tier == Tier::Shuttle).then(super::quiet::QuietStderr::new);
+            let outcome = pair.run(*tier, scale);
+            drop(quiet);
+            bar.inc(1);
+            outcome
+        })
+        .collect();
+    outcomes
+}
+
+/// Prints the report; the exit code says whether every row matched.
+/// `split`: the shard this run is and the cell count of the whole split.
+fn finish(
+    rows: &[Row],
+    split: Option<(Shard, usize)>,
+    json: bool,
+    out: &mut Out,
+) -> Result<Finish, CliError> {
     let failures = rows.iter().filter(|r| !r.ok).count();
-    report(&rows, failures, args.json, out)?;
+    report(rows, failures, split, json, out)?;
     Ok(Finish::from_expected(failures == 0))
 }
 
@@ -200,7 +284,13 @@ fn replay(pair: &Pair, tier: Tier, work: &Work) -> String {
     }
 }
 
-fn report(rows: &[Row], failures: usize, json: bool, out: &mut Out) -> Result<(), CliError> {
+fn report(
+    rows: &[Row],
+    failures: usize,
+    split: Option<(Shard, usize)>,
+    json: bool,
+    out: &mut Out,
+) -> Result<(), CliError> {
     // Cells the checker could not decide: their own verdict, counted apart.
     let inconclusive = rows
         .iter()
@@ -208,11 +298,18 @@ fn report(rows: &[Row], failures: usize, json: bool, out: &mut Out) -> Result<()
         .filter(|r| r.outcome.verdict() == Verdict::Inconclusive)
         .count();
     if json {
-        let report = serde_json::json!({
+        let mut report = serde_json::json!({
             "rows": rows,
             "mismatches": failures,
             "inconclusive": inconclusive,
         });
+        if let Some((shard, cells)) = split {
+            report["shard"] = serde_json::json!({
+                "index": shard.index(),
+                "count": shard.count(),
+                "cells": cells,
+            });
+        }
         writeln!(out, "{report:#}")?;
         return out.flush();
     }

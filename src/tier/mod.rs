@@ -13,11 +13,11 @@ pub mod shuttle;
 pub mod threads;
 
 use crate::check::Violation;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// The tiers, by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tier {
     Loom,
@@ -49,8 +49,13 @@ impl std::fmt::Display for Tier {
     }
 }
 
+/// A name fixed in the code. An alias, not `&'static str` written out:
+/// serde would otherwise borrow the field from its input and ask for
+/// `'de: 'static`, which no parsed report can give.
+pub type Name = &'static str;
+
 /// How much a run did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Work {
     /// Loom executions explored, within a preemption bound (None: unbounded).
@@ -61,7 +66,8 @@ pub enum Work {
     /// [`shuttle`]), `scheduler` says which one found it.
     Schedules {
         count: u64,
-        scheduler: &'static str,
+        #[serde(deserialize_with = "shuttle::scheduler_named")]
+        scheduler: Name,
         seed: u64,
     },
 }
@@ -97,13 +103,14 @@ impl std::fmt::Display for Work {
     }
 }
 
-/// What one run of one pair on one tier observed.
-#[derive(Debug, Clone, Serialize)]
+/// What one run of one pair on one tier observed. Read back from JSON by
+/// `racelab matrix --merge` and `--jobs`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Outcome {
     /// Empty: every invariant held (as far as the run went).
     pub violations: Vec<Violation>,
     pub work: Work,
-    #[serde(serialize_with = "as_millis")]
+    #[serde(serialize_with = "as_millis", deserialize_with = "from_millis")]
     pub elapsed: Duration,
     /// Set when the checker stopped without deciding: one of its own limits
     /// or caps, or a run that could not be set up. Never the code under
@@ -182,7 +189,7 @@ impl std::fmt::Display for Verdict {
 
 /// Which of the checker's own limits stopped a run. None of them says
 /// anything about the code under test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Limit {
     /// The program spawns more threads than loom can model (4 besides the
@@ -221,7 +228,7 @@ impl std::fmt::Display for Limit {
 }
 
 /// Why a run is inconclusive: which limit, and what exactly happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inconclusive {
     pub limit: Limit,
     pub reason: String,
@@ -244,4 +251,10 @@ impl std::fmt::Display for Inconclusive {
 
 pub(crate) fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
+}
+
+/// The inverse of [`as_millis`] (to the microsecond it keeps).
+fn from_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let millis = f64::deserialize(d)?;
+    Duration::try_from_secs_f64(millis / 1e3).map_err(serde::de::Error::custom)
 }

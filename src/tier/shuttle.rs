@@ -22,6 +22,7 @@ use super::{Inconclusive, Outcome, Work};
 use crate::check::{Violation, checker_limit, panic_message};
 use crate::probe::Probe;
 use crate::sync::{Backend, Shuttle};
+use serde::Deserialize;
 use shuttle::scheduler::{PctScheduler, Schedule, Scheduler, Task, TaskId};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
@@ -153,7 +154,7 @@ where
     if let Some(stop) = stop {
         let work = Work::Schedules {
             count,
-            scheduler: "random",
+            scheduler: RANDOM,
             seed: current.load(SeqCst),
         };
         return outcome(stop, work, started.elapsed());
@@ -163,13 +164,31 @@ where
     let (more, stop) = run(pct, config.max_steps, label, body);
     let work = Work::Schedules {
         count: count + more,
-        scheduler: if stop.is_none() { "random+pct" } else { "pct" },
+        scheduler: if stop.is_none() { RANDOM_THEN_PCT } else { PCT },
         seed: config.seed,
     };
     match stop {
         Some(stop) => outcome(stop, work, started.elapsed()),
         None => Outcome::holds(work, started.elapsed()),
     }
+}
+
+/// The scheduler names a [`Work::Schedules`] carries: the random search
+/// found it, PCT found it, or neither found anything.
+const RANDOM: &str = "random";
+const PCT: &str = "pct";
+const RANDOM_THEN_PCT: &str = "random+pct";
+
+/// Reads a scheduler name back (from a matrix report's JSON) as the
+/// `&'static str` [`Work::Schedules`] holds; any other name is refused.
+pub(crate) fn scheduler_named<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<&'static str, D::Error> {
+    let name = String::deserialize(d)?;
+    [RANDOM, PCT, RANDOM_THEN_PCT]
+        .into_iter()
+        .find(|known| *known == name)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown shuttle scheduler `{name}`")))
 }
 
 /// Why a schedule stopped the search.

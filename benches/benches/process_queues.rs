@@ -2,7 +2,7 @@
 //! consumer processes pass 2 x 250 items through a queue of capacity 8,
 //! then close it (one `racelab::ipc::queue::run::run`, the fork of the
 //! four workers included; every run is checked too). Run:
-//! `cargo bench --bench process_queues`.
+//! `cargo bench -p racelab-bench --bench process_queues`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use racelab::check::queue::{Ending, QueuePlan};

@@ -1,42 +1,18 @@
 //! Throughput of the correct counter strategies on real threads: 2 threads
 //! each incrementing 100,000 times (no probe, no race window: the plain std
 //! tier at full speed). Reference figures for this machine kind are in
-//! ../shared/DESIGN.md. Run: `cargo bench --bench counter`.
+//! ../shared/DESIGN.md. Run: `cargo bench -p racelab-bench --bench counter`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use racelab::lock::{MutexLock, RwLockStrategy, Semaphore1, SpinLock, TicketLock};
-use racelab::model::counter::{AtomicCounter, CounterImpl, LockedCounter};
+use racelab::model::counter::{AtomicCounter, Counter, CounterImpl, LockedCounter};
 use racelab::probe::Probe;
 use racelab::sync::Std;
-use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
+use racelab_bench::race;
+use std::sync::Arc;
 
 const THREADS: usize = 2;
 const OPS: u64 = 100_000;
-
-fn race<C: CounterImpl<Std>>() -> Duration {
-    let counter = Arc::new(C::new(Probe::none()));
-    let start = Arc::new(Barrier::new(THREADS + 1));
-    let handles: Vec<_> = (0..THREADS)
-        .map(|_| {
-            let (counter, start) = (Arc::clone(&counter), Arc::clone(&start));
-            std::thread::spawn(move || {
-                start.wait();
-                for _ in 0..OPS {
-                    counter.increment();
-                }
-            })
-        })
-        .collect();
-    start.wait();
-    let began = Instant::now();
-    for handle in handles {
-        handle.join().expect("a bench thread panicked");
-    }
-    let took = began.elapsed();
-    assert_eq!(counter.get(), (THREADS as u64 * OPS) as i64);
-    took
-}
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("counter, 2 threads");
@@ -45,7 +21,16 @@ fn bench(c: &mut Criterion) {
     macro_rules! strategy {
         ($name:expr, $ty:ty) => {
             group.bench_function($name, |b| {
-                b.iter_custom(|iters| (0..iters).map(|_| race::<$ty>()).sum())
+                b.iter_custom(|iters| {
+                    (0..iters)
+                        .map(|_| {
+                            let counter = Arc::new(<$ty>::new(Probe::none()));
+                            let took = race(Arc::clone(&counter), THREADS, OPS, |c| c.increment());
+                            assert_eq!(counter.get(), (THREADS as u64 * OPS) as i64);
+                            took
+                        })
+                        .sum()
+                })
             });
         };
     }
