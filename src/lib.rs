@@ -85,6 +85,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod fuzzing;
 pub mod ipc;
 pub mod lock;
 pub mod model;
