@@ -23,8 +23,8 @@ use crate::process::arena::Arena;
 use std::io::Write;
 use std::time::Duration;
 
-/// The most input bytes a check writes before reading: below the
-/// channel's pipe size (16 KiB), so a write never waits for a reader.
+/// The most input bytes a check writes raw before reading: below the
+/// fifo's pipe size (16 KiB), so the write never waits for a reader.
 pub const MAX_INPUT: usize = 8 * 1024;
 
 /// How a stream of bytes ends, for a length-prefixed reader.
@@ -134,23 +134,30 @@ pub fn judge(bytes: &[u8], frames: &[Vec<u8>], end: &ChannelError) -> Result<(),
     })
 }
 
-/// Sends `frames` with the real writer and reads them back, a batch at a
-/// time (each batch fits the socket's buffer, so no send waits).
+/// Sends `frames` with the real writer and reads them back. A send that
+/// finds no room (the socket's buffer counts each small send at far more
+/// than its bytes) is [`ChannelError::Full`] within a zero bound, the right
+/// answer: the frames sent so far are read back, and the send tried again
+/// on an empty channel, where it must go through.
 fn round_trip(arena: &Arena, frames: &[&[u8]]) -> Result<(), Failure> {
     let channel = Channel::open(arena, recipe(Transport::UnixStream))?;
-    for batch in batches(frames, MAX_INPUT) {
-        for frame in batch {
-            channel.send(frame, Duration::ZERO).map_err(|e| {
-                Failure::Broken(format!("a {}-byte frame was refused: {e:?}", frame.len()))
-            })?;
+    let mut pending: Vec<&[u8]> = Vec::new();
+    for &frame in frames {
+        let mut sent = channel.send(frame, Duration::ZERO);
+        if matches!(sent, Err(ChannelError::Full)) && !pending.is_empty() {
+            read_back(&channel, &mut pending)?;
+            sent = channel.send(frame, Duration::ZERO);
         }
-        for frame in batch {
-            let back = channel.recv(Duration::ZERO);
-            ensure(matches!(&back, Ok(b) if b == frame), || {
-                format!("sent a {}-byte frame, read {back:?}", frame.len())
-            })?;
+        if let Err(e) = sent {
+            return Err(Failure::Broken(format!(
+                "a {}-byte frame was refused with {} before it unread: {e:?}",
+                frame.len(),
+                pending.len()
+            )));
         }
+        pending.push(frame);
     }
+    read_back(&channel, &mut pending)?;
     channel.close_write();
     let after = channel.recv(Duration::ZERO);
     ensure(matches!(after, Err(ChannelError::Closed)), || {
@@ -158,23 +165,15 @@ fn round_trip(arena: &Arena, frames: &[&[u8]]) -> Result<(), Failure> {
     })
 }
 
-/// `frames` in runs of at most `bytes` on the wire (a frame larger than
-/// that goes alone).
-fn batches<'a, 'b>(frames: &'b [&'a [u8]], bytes: usize) -> Vec<&'b [&'a [u8]]> {
-    let mut out = Vec::new();
-    let (mut start, mut wire) = (0, 0);
-    for (i, frame) in frames.iter().enumerate() {
-        let len = 4 + frame.len();
-        if i > start && wire + len > bytes {
-            out.push(&frames[start..i]);
-            (start, wire) = (i, 0);
-        }
-        wire += len;
+/// Reads `pending` back in order, and empties it.
+fn read_back(channel: &Channel, pending: &mut Vec<&[u8]>) -> Result<(), Failure> {
+    for frame in pending.drain(..) {
+        let back = channel.recv(Duration::ZERO);
+        ensure(matches!(&back, Ok(b) if b == frame), || {
+            format!("sent a {}-byte frame, read {back:?}", frame.len())
+        })?;
     }
-    if start < frames.len() {
-        out.push(&frames[start..]);
-    }
-    out
+    Ok(())
 }
 
 /// The stream queues' recipe, on `transport`.
