@@ -20,7 +20,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo fuzz list)
 fi
-bin_dir=fuzz/target/x86_64-unknown-linux-gnu/release
+bin_dir=fuzz/target/$(rustc -vV | sed -n "s/^host: //p")/release
 status=0
 for target in "${targets[@]}"; do
   # New inputs go to a scratch corpus (fuzz/target is ignored by git); the
