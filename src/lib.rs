@@ -70,6 +70,10 @@
 //!   lessons' ticket rush with real processes; `racelab lessons` runs the
 //!   other process scenarios; `racelab queue --via all` runs producers and
 //!   consumers over every process queue.
+//! - Every command exits 0 when each verdict is the expected one, 1 when
+//!   one differs or the run failed at run time, 2 on bad input; the command
+//!   line is the module [`cli`], whose [`cli::parse`] checks arguments
+//!   without running anything.
 //! - `cargo test` runs the same checks as tests: `tests/loom_*.rs` (every
 //!   pair under loom, negative controls included), `tests/threads_*.rs`
 //!   (scale, proptest-drawn configurations), `tests/prop_*.rs`,
@@ -84,6 +88,7 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 
 pub mod check;
+pub mod cli;
 pub mod explain;
 pub mod fuzzing;
 pub mod ipc;

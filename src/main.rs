@@ -1,7 +1,5 @@
-//! The `racelab` command. See `racelab --help`.
-
-mod cli;
+//! The `racelab` command. See `racelab --help`, and [`racelab::cli`].
 
 fn main() -> std::process::ExitCode {
-    cli::main()
+    racelab::cli::main()
 }

@@ -2,6 +2,7 @@
 //! must get on each tier. A broken strategy is a test too: it must be
 //! caught, with the named violation.
 
+use crate::check::progress::Progress;
 use crate::check::{
     self, ViolationKind, counter::CounterPlan, queue::Msg, queue::QueuePlan, tickets::RushPlan,
 };
@@ -136,14 +137,17 @@ impl Scale {
             ThreadsConfig {
                 rounds: 1,
                 hold: Duration::from_millis(300),
+                stall: threads::DEFAULT_STALL,
             },
             ThreadsConfig {
                 rounds: 1,
                 hold: Duration::from_millis(300),
+                stall: threads::DEFAULT_STALL,
             },
             ThreadsConfig {
                 rounds: 20,
                 hold: Duration::from_millis(300),
+                stall: threads::DEFAULT_STALL,
             },
         ],
         // Shuttle: more threads and operations than loom can exhaust.
@@ -168,6 +172,7 @@ impl Scale {
             iterations: 500,
             pct_depth: 3,
             seed: shuttle_tier::DEFAULT_SEED,
+            max_steps: shuttle_tier::DEFAULT_MAX_STEPS,
         },
         // Processes: 4 workers (fork is dear, and each round forks anew);
         // the lessons' rush, 10 buyers for 1 ticket. A broken strategy
@@ -377,7 +382,7 @@ fn worker_label(prefix: &'static str) -> impl Fn(usize) -> String + Send + 'stat
 fn loom_counter<C: CounterImpl<Loom>>(plan: &CounterPlan, config: &LoomConfig) -> Explored {
     let plan = *plan;
     explore(config, worker_label("T"), move |probe| {
-        check::counter::drive::<Loom, C>(&plan, probe, None).map(drop)
+        check::counter::drive::<Loom, C>(&plan, probe, None, &Progress::none()).map(drop)
     })
 }
 
@@ -387,15 +392,21 @@ fn threads_counter<C: CounterImpl<Std>>(plan: &CounterPlan, config: &ThreadsConf
         parties: 2,
         operations: plan.operations(),
     };
-    threads::run(config, racers, &|probe, start| {
-        check::counter::drive::<Std, C>(plan, probe, Some(start)).map(drop)
-    })
+    let plan = *plan;
+    threads::run(
+        config,
+        racers,
+        &worker_label("T"),
+        move |probe, start, progress| {
+            check::counter::drive::<Std, C>(&plan, probe, Some(start), &progress).map(drop)
+        },
+    )
 }
 
 fn loom_tickets<O: OfficeImpl<Loom>>(plan: &RushPlan, config: &LoomConfig) -> Explored {
     let plan = *plan;
     explore(config, worker_label("B"), move |probe| {
-        check::tickets::drive::<Loom, O>(&plan, probe, None).map(drop)
+        check::tickets::drive::<Loom, O>(&plan, probe, None, &Progress::none()).map(drop)
     })
 }
 
@@ -407,9 +418,15 @@ fn threads_tickets<O: OfficeImpl<Std>>(plan: &RushPlan, config: &ThreadsConfig) 
         parties: plan.buyers,
         operations: 2 * plan.buyers as u64,
     };
-    threads::run(config, racers, &|probe, start| {
-        check::tickets::drive::<Std, O>(plan, probe, Some(start)).map(drop)
-    })
+    let plan = *plan;
+    threads::run(
+        config,
+        racers,
+        &worker_label("B"),
+        move |probe, start, progress| {
+            check::tickets::drive::<Std, O>(&plan, probe, Some(start), &progress).map(drop)
+        },
+    )
 }
 
 fn loom_queue<Q: QueueImpl<Loom, Msg>>(plan: &QueuePlan, config: &LoomConfig) -> Explored {
@@ -417,7 +434,9 @@ fn loom_queue<Q: QueueImpl<Loom, Msg>>(plan: &QueuePlan, config: &LoomConfig) ->
     explore(
         config,
         move |i| plan.label(i),
-        move |probe| check::queue::drive::<Loom, Q>(&plan, probe, None, None).map(drop),
+        move |probe| {
+            check::queue::drive::<Loom, Q>(&plan, probe, None, &Progress::none()).map(drop)
+        },
     )
 }
 
@@ -427,23 +446,28 @@ fn threads_queue<Q: QueueImpl<Std, Msg>>(plan: &QueuePlan, config: &ThreadsConfi
         parties: 2,
         operations: 2 * plan.total() as u64,
     };
-    threads::run(config, racers, &|probe, start| {
-        let watchdog = Some(check::queue::Watchdog::default());
-        check::queue::drive::<Std, Q>(plan, probe, Some(start), watchdog).map(drop)
-    })
+    let plan = *plan;
+    threads::run(
+        config,
+        racers,
+        &|i| plan.label(i),
+        move |probe, start, progress| {
+            check::queue::drive::<Std, Q>(&plan, probe, Some(start), &progress).map(drop)
+        },
+    )
 }
 
 fn shuttle_counter<C: CounterImpl<Shuttle>>(plan: &CounterPlan, config: &ShuttleConfig) -> Outcome {
     let plan = *plan;
     shuttle_tier::explore(config, worker_label("T"), move |probe| {
-        check::counter::drive::<Shuttle, C>(&plan, probe, None).map(drop)
+        check::counter::drive::<Shuttle, C>(&plan, probe, None, &Progress::none()).map(drop)
     })
 }
 
 fn shuttle_tickets<O: OfficeImpl<Shuttle>>(plan: &RushPlan, config: &ShuttleConfig) -> Outcome {
     let plan = *plan;
     shuttle_tier::explore(config, worker_label("B"), move |probe| {
-        check::tickets::drive::<Shuttle, O>(&plan, probe, None).map(drop)
+        check::tickets::drive::<Shuttle, O>(&plan, probe, None, &Progress::none()).map(drop)
     })
 }
 
@@ -452,7 +476,9 @@ fn shuttle_queue<Q: QueueImpl<Shuttle, Msg>>(plan: &QueuePlan, config: &ShuttleC
     shuttle_tier::explore(
         config,
         move |i| plan.label(i),
-        move |probe| check::queue::drive::<Shuttle, Q>(&plan, probe, None, None).map(drop),
+        move |probe| {
+            check::queue::drive::<Shuttle, Q>(&plan, probe, None, &Progress::none()).map(drop)
+        },
     )
 }
 

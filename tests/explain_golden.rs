@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 fn explain(model: ModelKind, name: &str) -> Explanation {
     let pair = strategy::find(model, name).expect("a known pair");
-    explain::explain(&pair, explain::default_bound(model))
+    explain::explain(&pair, explain::default_bound(model)).expect("a bound loom takes")
 }
 
 /// Compares `actual` with `tests/golden/<file>`, or writes it when
@@ -144,14 +144,15 @@ fn replaying_the_printed_command_reproduces_the_same_trace() {
         (ModelKind::Queue, "one-condvar"),
     ] {
         let pair = strategy::find(model, name).expect("a known pair");
-        let first = explain::explain(&pair, explain::default_bound(model));
+        let first =
+            explain::explain(&pair, explain::default_bound(model)).expect("a bound loom takes");
         let bound: usize = first
             .replay
             .rsplit(' ')
             .next()
             .and_then(|b| b.parse().ok())
             .expect("the replay command ends with the bound");
-        let again = explain::explain(&pair, bound);
+        let again = explain::explain(&pair, bound).expect("a bound loom takes");
         assert_eq!(first.verdict, Verdict::Violated);
         assert_eq!(first.rows, again.rows, "replay: {}", first.replay);
         assert_eq!(first.violations, again.violations);

@@ -13,7 +13,8 @@ fn every_broken_strategy_is_explained_by_a_trace_and_a_lesson() {
         .into_iter()
         .filter(|p| !p.correct && p.runs_on(Tier::Loom))
     {
-        let e = explain::explain(&pair, explain::default_bound(pair.model));
+        let e = explain::explain(&pair, explain::default_bound(pair.model))
+            .expect("a bound loom takes");
         let name = format!("{}/{} (replay: {})", pair.model, pair.strategy, e.replay);
         assert_eq!(e.verdict, Verdict::Violated, "{name}");
         let Expect::Violates(kinds) = pair.loom else {
@@ -42,7 +43,8 @@ fn every_correct_strategy_holds_within_the_default_bound() {
         .into_iter()
         .filter(|p| p.correct && p.runs_on(Tier::Loom))
     {
-        let e = explain::explain(&pair, explain::default_bound(pair.model));
+        let e = explain::explain(&pair, explain::default_bound(pair.model))
+            .expect("a bound loom takes");
         let name = format!("{}/{} (rerun: {})", pair.model, pair.strategy, e.replay);
         assert_eq!(e.verdict, Verdict::Holds, "{name}: {:?}", e.violations);
         assert!(e.rows.is_empty(), "{name}");
@@ -56,7 +58,8 @@ fn only_the_relaxed_spin_lock_needs_weak_memory_to_fail() {
         .into_iter()
         .filter(|p| !p.correct && p.runs_on(Tier::Loom))
     {
-        let e = explain::explain(&pair, explain::default_bound(pair.model));
+        let e = explain::explain(&pair, explain::default_bound(pair.model))
+            .expect("a bound loom takes");
         assert_eq!(
             e.weak_memory,
             pair.strategy == "spin-relaxed",

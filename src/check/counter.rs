@@ -1,6 +1,7 @@
 //! The counter workload (the lessons' add/subtract pair, generalised) and
 //! its invariant: no lost update.
 
+use super::progress::{Op, Progress};
 use super::{Violation, ViolationKind, thousands};
 use crate::model::counter::CounterImpl;
 use crate::probe::Probe;
@@ -32,40 +33,46 @@ impl CounterPlan {
 }
 
 /// Runs the plan on backend `B` with counter `C`; `start` lines the threads
-/// up so they race from the first operation (std tier). Returns the final
-/// value.
+/// up so they race from the first operation (std tier); `progress` records
+/// each operation for the threads tier's watchdog. Returns the final value.
 pub fn drive<B: Backend, C: CounterImpl<B>>(
     plan: &CounterPlan,
     probe: Probe,
     start: Option<Arc<Barrier>>,
+    progress: &Progress,
 ) -> Result<i64, Vec<Violation>> {
     let counter = Arc::new(C::new(probe));
     let handles: Vec<_> = (0..plan.threads())
         .map(|i| {
             let counter = Arc::clone(&counter);
             let start = start.clone();
+            let progress = progress.clone();
             let adds = i < plan.adders;
             let ops = plan.ops;
             B::spawn(move || {
                 B::set_worker(i + 1);
+                let track = progress.worker(i + 1);
                 if let Some(start) = start {
                     start.wait();
                 }
                 for _ in 0..ops {
                     if adds {
-                        counter.increment()
+                        track.run(Op::Increment, || counter.increment())
                     } else {
-                        counter.decrement()
+                        track.run(Op::Decrement, || counter.decrement())
                     }
                 }
             })
         })
         .collect();
+    let main = progress.worker(0);
+    main.call(Op::Join);
     for handle in handles {
         if let Err(payload) = B::join(handle) {
             std::panic::resume_unwind(payload);
         }
     }
+    main.ret();
     let value = counter.get();
     check(plan, value).map(|()| value)
 }

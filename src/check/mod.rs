@@ -6,6 +6,7 @@
 //! evidence ("lost 1 of 2 updates", "sold 2 tickets of 1").
 
 pub mod counter;
+pub mod progress;
 pub mod queue;
 pub mod tickets;
 
@@ -45,6 +46,10 @@ pub enum ViolationKind {
     JoinEarly,
     /// Every live thread is blocked and nobody is left to wake them.
     Deadlock,
+    /// The run stopped making progress: no operation completed for a stated
+    /// time (a deadlock the probe could not see, or a livelock). The
+    /// evidence says where each worker was.
+    Hang,
     /// Two unsynchronised accesses to plain data (loom's "Causality violation").
     DataRace,
     /// A worker panicked for another reason.
@@ -67,6 +72,7 @@ impl ViolationKind {
             ViolationKind::PopFromEmpty => "pop from empty",
             ViolationKind::JoinEarly => "join returned early",
             ViolationKind::Deadlock => "deadlock",
+            ViolationKind::Hang => "hang",
             ViolationKind::DataRace => "data race",
             ViolationKind::Panicked => "panicked",
         }
@@ -95,7 +101,8 @@ impl Violation {
     }
 
     /// Classifies a worker's panic: a broken queue's pop from empty, loom's
-    /// deadlock and data-race reports, or anything else. `state` is what the
+    /// deadlock and data-race reports, or anything else. Call
+    /// [`checker_limit`] first: a checker's own stop is no violation. `state` is what the
     /// probe knew when it happened (who waits on what), `label` names a worker.
     pub fn from_panic(message: &str, state: &ProbeState, label: &dyn Fn(usize) -> String) -> Self {
         if message.contains(POP_FROM_EMPTY) {
@@ -120,6 +127,67 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.kind, self.evidence)
     }
+}
+
+/// The checker's own stop, if a panic is one: loom's thread, branch or bound
+/// limit, shuttle's step cap. None: the panic is the code under test's.
+///
+/// This function and [`Violation::from_panic`] are the one place that reads
+/// a checker's panic text: loom and shuttle report their limits only as
+/// panic messages (loom-0.7.3 `rt/path.rs`, `rt/execution.rs`,
+/// `rt/thread.rs`; shuttle-engine-0.1.7 `runtime/execution.rs`). The facade
+/// catches loom's thread limit first and raises a typed
+/// [`LoomLimitHit`](crate::sync::LoomLimitHit) instead; the text is kept for
+/// code that spawns through loom directly.
+pub fn checker_limit(payload: &(dyn Any + Send)) -> Option<crate::tier::Inconclusive> {
+    use crate::sync::LoomLimitHit;
+    use crate::tier::{Inconclusive, Limit};
+    if let Some(LoomLimitHit::Threads { wanted }) = payload.downcast_ref::<LoomLimitHit>() {
+        return Some(Inconclusive::new(
+            Limit::LoomThreads,
+            format!(
+                "the program needs {wanted} threads (main included); loom models at most {}",
+                loom::MAX_THREADS
+            ),
+        ));
+    }
+    let message = panic_message(payload);
+    let (limit, reason) = if message.contains("Model exceeded maximum number of branches") {
+        (
+            Limit::LoomBranches,
+            "one execution ran past loom's branch limit: a loop that never lets another \
+             thread run (a spin loop that does not go through the facade's spin hint)"
+                .to_string(),
+        )
+    } else if message.contains("self.threads.len() < self.max()") {
+        (
+            Limit::LoomThreads,
+            format!(
+                "the program spawned more threads than loom models ({} with main)",
+                loom::MAX_THREADS
+            ),
+        )
+    } else if message.contains("preemption_bound too big") {
+        (
+            Limit::LoomBound,
+            format!(
+                "loom takes a preemption bound of at most {}",
+                crate::tier::loom::MAX_BOUND
+            ),
+        )
+    } else if let Some(rest) = message.strip_prefix("exceeded max_steps bound ") {
+        let steps = rest.split('.').next().unwrap_or(rest);
+        (
+            Limit::StepCap,
+            format!(
+                "a schedule ran past {steps} steps without finishing: a livelock, or a run \
+                 longer than the cap"
+            ),
+        )
+    } else {
+        return None;
+    };
+    Some(Inconclusive::new(limit, reason))
 }
 
 /// "deadlock: P0 waits on not_full, C1 waits on not_empty".

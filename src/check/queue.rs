@@ -4,11 +4,15 @@
 //! The driver is the lessons' program: producers put their items; the main
 //! thread waits for them, then `join`s the queue (every item processed),
 //! then tells the consumers to stop (close, or one sentinel each, or, to
-//! show the hang, nothing). On real threads it never blocks unbounded: a
-//! watchdog polls the probe and calls a deadlock when every live worker is
-//! asleep with no wakeup in flight, names who waits on what, and closes the
-//! queue to release them.
+//! show the hang, nothing). On real threads (when [`Progress`] is watched)
+//! it never blocks unbounded: main polls the probe and calls a deadlock as
+//! soon as every live worker is asleep with no wakeup in flight, names who
+//! waits on what, and closes the queue to release them. What the probe
+//! cannot see (a livelock, a thread blocked outside a condition wait) the
+//! threads tier's watchdog catches from the operations recorded here; when
+//! it gives up, the queue is closed and main stops waiting.
 
+use super::progress::{Op, Progress, Tracker};
 use super::{Violation, ViolationKind, deadlock_evidence, panic_message};
 use crate::model::queue::{BoundedQueue, GetError, QueueImpl};
 use crate::probe::Probe;
@@ -18,7 +22,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How the consumers learn that no more items will come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -74,23 +78,8 @@ impl fmt::Debug for Msg {
     }
 }
 
-/// How the std tier supervises a run that might deadlock.
-#[derive(Debug, Clone, Copy)]
-pub struct Watchdog {
-    /// How often to look.
-    pub poll: Duration,
-    /// How long released threads get to finish before they are abandoned.
-    pub grace: Duration,
-}
-
-impl Default for Watchdog {
-    fn default() -> Self {
-        Watchdog {
-            poll: Duration::from_millis(5),
-            grace: Duration::from_secs(10),
-        }
-    }
-}
+/// How often main looks at the probe on real threads.
+const POLL: Duration = Duration::from_millis(5);
 
 /// What the consumers received.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -113,20 +102,24 @@ impl Drop for Finished {
 
 /// Polls the probe on the std tier: waits for a condition, or calls a
 /// deadlock when every live worker is asleep with no wakeup in flight, seen
-/// twice with nothing happening in between.
+/// twice with nothing happening in between, or stops when the threads
+/// tier's watchdog gave up on the run (`Err(None)`).
 struct Supervisor<'a> {
-    dog: Watchdog,
     probe: &'a Probe,
+    progress: &'a Progress,
     finished: &'a [Arc<AtomicBool>],
     plan: &'a QueuePlan,
 }
 
 impl Supervisor<'_> {
-    fn until(&self, mut done: impl FnMut() -> bool) -> Result<(), Violation> {
+    fn until(&self, mut done: impl FnMut() -> bool) -> Result<(), Option<Violation>> {
         let mut quiet_since = None;
         loop {
             if done() {
                 return Ok(());
+            }
+            if self.progress.abandoned() {
+                return Err(None);
             }
             let live: Vec<usize> = (0..self.finished.len())
                 .filter(|i| !self.finished[*i].load(SeqCst))
@@ -136,13 +129,13 @@ impl Supervisor<'_> {
             if state.all_asleep(&live) {
                 if quiet_since == Some(state.events) {
                     let evidence = deadlock_evidence(&state, &|i| self.plan.label(i));
-                    return Err(Violation::new(ViolationKind::Deadlock, evidence));
+                    return Err(Some(Violation::new(ViolationKind::Deadlock, evidence)));
                 }
                 quiet_since = Some(state.events);
             } else {
                 quiet_since = None;
             }
-            std::thread::sleep(self.dog.poll);
+            std::thread::sleep(POLL);
         }
     }
 
@@ -151,16 +144,22 @@ impl Supervisor<'_> {
     }
 }
 
-/// Runs the plan on backend `B` with queue `Q`. `watchdog` must be set on
-/// real threads and unset under loom (which finds deadlocks itself).
+/// Runs the plan on backend `B` with queue `Q`. `progress` must be watched
+/// on real threads (main then supervises, see the module docs) and not
+/// under loom or shuttle (which find deadlocks themselves).
 pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
     plan: &QueuePlan,
     probe: Probe,
     start: Option<Arc<Barrier>>,
-    watchdog: Option<Watchdog>,
+    progress: &Progress,
 ) -> Result<QueueReport, Vec<Violation>> {
     B::set_worker(0);
     let queue = Arc::new(Q::new(plan.capacity, probe.clone()));
+    {
+        // Closing wakes every blocked put and get.
+        let queue = Arc::clone(&queue);
+        progress.on_abandon(move || queue.close());
+    }
     let processed = Arc::new(AtomicU64::new(0));
     let workers = plan.producers + plan.consumers;
     let finished: Vec<Arc<AtomicBool>> = (0..workers).map(|_| Arc::default()).collect();
@@ -171,32 +170,36 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
         let start = start.clone();
         let done = Finished(Arc::clone(flag));
         let processed = Arc::clone(&processed);
+        let progress = progress.clone();
         let (producers, items) = (plan.producers, plan.items);
         handles.push(B::spawn(move || {
             let _done = done;
             B::set_worker(1 + index);
+            let track = progress.worker(1 + index);
             if let Some(start) = start {
                 start.wait();
             }
             if index < producers {
-                produce(&*queue, index as u32, items);
+                produce(&*queue, index as u32, items, &track);
                 Vec::new()
             } else {
-                consume(&*queue, &processed)
+                consume(&*queue, &processed, &track)
             }
         }));
     }
 
-    let sup = watchdog.map(|dog| Supervisor {
-        dog,
+    let sup = progress.is_watched().then_some(Supervisor {
         probe: &probe,
+        progress,
         finished: &finished,
         plan,
     });
+    let main = progress.worker(0);
     let mut report = QueueReport::default();
     let mut results = Vec::new();
-    let outcome = (|| -> Result<(), Violation> {
+    let outcome = (|| -> Result<(), Option<Violation>> {
         // 1. The producers finish.
+        main.call(Op::Join);
         match &sup {
             Some(sup) => sup.until(|| sup.all_finished(0..plan.producers))?,
             None => {
@@ -216,8 +219,10 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
             Some(sup) => sup.until(|| queue.join_timeout(Duration::ZERO))?,
             None => queue.join(),
         }
+        main.ret();
         report.processed_at_join = Some(processed.load(SeqCst));
         // 3. Tell the consumers to stop.
+        main.call(Op::Close);
         match plan.ending {
             Ending::Close => queue.close(),
             Ending::Sentinels => {
@@ -232,32 +237,36 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
             }
             Ending::Never => unreachable!("returned above"),
         }
+        main.ret();
         // 4. The consumers finish.
+        main.call(Op::Join);
         match &sup {
             Some(sup) => sup.until(|| sup.all_finished(0..workers)),
             None => Ok(()),
         }
     })();
 
+    drop(main);
     let mut violations = Vec::new();
-    if let Err(deadlock) = outcome {
-        violations.push(match plan.ending {
-            Ending::Never => Violation::new(
-                ViolationKind::Deadlock,
-                format!(
-                    "the consumers were never told to stop: {}",
-                    deadlock.evidence
+    if let Err(stuck) = outcome {
+        // The watchdog's hang (`None`) is reported by the threads tier.
+        if let Some(deadlock) = stuck {
+            violations.push(match plan.ending {
+                Ending::Never => Violation::new(
+                    ViolationKind::Deadlock,
+                    format!(
+                        "the consumers were never told to stop: {}",
+                        deadlock.evidence
+                    ),
                 ),
-            ),
-            _ => deadlock,
-        });
-        // Release everyone: close wakes every blocked put and get.
+                _ => deadlock,
+            });
+        }
+        // Release everyone: close wakes every blocked put and get. Those
+        // that still do not finish are the watchdog's to call a hang.
         queue.close();
         if let Some(sup) = &sup {
-            let end = Instant::now() + sup.dog.grace;
-            while !sup.all_finished(0..workers) && Instant::now() < end {
-                std::thread::sleep(sup.dog.poll);
-            }
+            let _ = sup.until(|| sup.all_finished(0..workers));
         }
     }
     let mut abandoned = 0;
@@ -281,14 +290,14 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
             Err(payload) => std::panic::resume_unwind(payload),
         }
     }
-    if abandoned > 0 {
+    if abandoned > 0 && !progress.abandoned() {
         violations.push(Violation::new(
             ViolationKind::Deadlock,
             format!("{abandoned} threads stayed blocked after the queue was closed"),
         ));
     }
     report.high_water = queue.high_water();
-    let partial = !violations.is_empty();
+    let partial = !violations.is_empty() || progress.abandoned();
     if let Err(found) = check(plan, &report, partial) {
         violations.extend(found);
     }
@@ -299,26 +308,33 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
     }
 }
 
-fn produce(queue: &dyn BoundedQueue<Msg>, producer: u32, items: usize) {
+fn produce(queue: &dyn BoundedQueue<Msg>, producer: u32, items: usize, track: &Tracker) {
     for seq in 0..items as u32 {
-        if queue.put(Msg::Item { producer, seq }).is_err() {
+        if track
+            .run(Op::Put, || queue.put(Msg::Item { producer, seq }))
+            .is_err()
+        {
             break; // closed: released after a deadlock
         }
     }
 }
 
-fn consume(queue: &dyn BoundedQueue<Msg>, processed: &AtomicU64) -> Vec<(u32, u32)> {
+fn consume(
+    queue: &dyn BoundedQueue<Msg>,
+    processed: &AtomicU64,
+    track: &Tracker,
+) -> Vec<(u32, u32)> {
     let mut got = Vec::new();
     loop {
-        match queue.get() {
+        match track.run(Op::Get, || queue.get()) {
             Ok(Msg::Item { producer, seq }) => {
                 got.push((producer, seq));
                 // Count before task_done: join must not return before this.
                 processed.fetch_add(1, SeqCst);
-                let _ = queue.task_done();
+                let _ = track.run(Op::TaskDone, || queue.task_done());
             }
             Ok(Msg::Stop) => {
-                let _ = queue.task_done();
+                let _ = track.run(Op::TaskDone, || queue.task_done());
                 return got;
             }
             Err(GetError::Closed | GetError::Empty | GetError::Timeout) => return got,

@@ -1,5 +1,6 @@
 //! The ticket rush and the office's invariants.
 
+use super::progress::{Op, Progress};
 use super::{Violation, ViolationKind};
 use crate::model::tickets::{Buyer, OfficeImpl, Ticket};
 use crate::probe::Probe;
@@ -43,27 +44,31 @@ pub struct RushReport {
     pub searches: Vec<i64>,
 }
 
-/// Runs the rush on backend `B` with office `O`.
+/// Runs the rush on backend `B` with office `O`; `progress` records each
+/// operation for the threads tier's watchdog.
 pub fn drive<B: Backend, O: OfficeImpl<B>>(
     plan: &RushPlan,
     probe: Probe,
     start: Option<Arc<Barrier>>,
+    progress: &Progress,
 ) -> Result<RushReport, Vec<Violation>> {
     let office = Arc::new(O::new(plan.tickets, probe));
     let handles: Vec<_> = (0..plan.buyers)
         .map(|buyer| {
             let office = Arc::clone(&office);
             let start = start.clone();
+            let progress = progress.clone();
             let per_buyer = plan.per_buyer;
             B::spawn(move || {
                 B::set_worker(buyer + 1);
+                let track = progress.worker(buyer + 1);
                 if let Some(start) = start {
                     start.wait();
                 }
-                let seen = office.search();
+                let seen = track.run(Op::Search, || office.search());
                 let mut held = Vec::new();
                 while held.len() < per_buyer {
-                    match office.buy(buyer) {
+                    match track.run(Op::Buy, || office.buy(buyer)) {
                         Ok(ticket) => held.push(ticket),
                         Err(_) => break,
                     }
@@ -78,6 +83,8 @@ pub fn drive<B: Backend, O: OfficeImpl<B>>(
         ledger: Vec::new(),
         searches: Vec::new(),
     };
+    let main = progress.worker(0);
+    main.call(Op::Join);
     for handle in handles {
         match B::join(handle) {
             Ok((seen, held)) => {
@@ -87,6 +94,7 @@ pub fn drive<B: Backend, O: OfficeImpl<B>>(
             Err(payload) => std::panic::resume_unwind(payload),
         }
     }
+    main.ret();
     report.remaining = office.search();
     report.ledger = office.ledger();
     match check(plan, &report) {

@@ -1,33 +1,34 @@
 //! `racelab matrix`: every pair on every tier, as a table or JSON.
 
+use super::range::{text, whole};
+use super::{CliError, Finish, Out};
+use crate::model::ModelKind;
+use crate::strategy::{self, Expect, Pair, Scale};
+use crate::tier::{Outcome, Tier, Verdict, Work};
 use clap::Args as ClapArgs;
+use clap::builder::StringValueParser;
 use indicatif::{ProgressBar, ProgressStyle};
-use racelab::model::ModelKind;
-use racelab::strategy::{self, Expect, Pair, Scale};
-use racelab::tier::{Outcome, Tier, Work};
 use serde::Serialize;
-use std::io::Write;
-use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(ClapArgs, Default)]
 pub struct Args {
     /// Only this model (counter, tickets, queue).
-    #[arg(long, value_parser = parse_model)]
+    #[arg(long, allow_hyphen_values = true, value_parser = text(parse_model))]
     model: Option<ModelKind>,
     /// Only this strategy (see `racelab list`).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = text(StringValueParser::new()))]
     strategy: Option<String>,
     /// Only this tier (loom, threads, shuttle, processes).
-    #[arg(long, value_parser = parse_tier)]
+    #[arg(long, allow_hyphen_values = true, value_parser = text(parse_tier))]
     tier: Option<Tier>,
     /// Seed of the shuttle searches (default: a fixed one). A shuttle row
-    /// prints the seed that replays it.
-    #[arg(long)]
+    /// prints the seed that replays it (0 to 18446744073709551615).
+    #[arg(long, allow_hyphen_values = true, value_parser = whole::<u64>(0, u64::MAX))]
     seed: Option<u64>,
     /// Print JSON instead of a table.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
 }
 
 fn parse_model(s: &str) -> Result<ModelKind, String> {
@@ -47,6 +48,9 @@ struct Row {
     strategy: &'static str,
     tier: Tier,
     expected: Expect,
+    /// The verdict observed: holds, violated or inconclusive; none for an
+    /// n/a cell, which is not run.
+    verdict: Option<Verdict>,
     #[serde(flatten)]
     outcome: Outcome,
     /// Does the observed verdict match the expected one?
@@ -81,14 +85,16 @@ impl Row {
     fn evidence(&self) -> String {
         match (self.outcome.violations.first(), &self.expected) {
             (Some(v), _) => v.evidence.clone(),
-            (None, Expect::Either(why)) => format!("not decided here: {why}"),
+            // The checker's own stop first: it says why this run decided nothing.
             (None, _) if let Some(why) = &self.outcome.inconclusive => why.to_string(),
+            (None, Expect::Either(why)) => format!("not decided here: {why}"),
             (None, _) => String::new(),
         }
     }
 }
 
-fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, String> {
+/// The cells `args` selects; none is bad input.
+pub(super) fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, CliError> {
     let pairs: Vec<Pair> = strategy::all()
         .into_iter()
         .filter(|p| args.model.is_none_or(|m| p.model == m))
@@ -99,10 +105,10 @@ fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, String> {
             .iter()
             .map(|p| format!("{}/{}", p.model, p.strategy))
             .collect();
-        return Err(format!(
-            "no pair matches; known pairs: {}",
+        return Err(CliError::bad_input(format!(
+            "no pair matches --model and --strategy; known pairs: {}",
             known.join(", ")
-        ));
+        )));
     }
     let tiers: Vec<Tier> = Tier::ALL
         .into_iter()
@@ -116,30 +122,25 @@ fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, String> {
         .filter(|(p, t)| args.tier.is_none() || p.expect(*t) != Expect::NotApplicable)
         .collect();
     if cells.is_empty() {
-        return Err("no selected pair has a form on that tier (see `racelab list`)".to_string());
+        return Err(CliError::bad_input(
+            "no selected pair has a form on that tier (see `racelab list`)",
+        ));
     }
     Ok(cells)
 }
 
-pub fn run(args: &Args) -> ExitCode {
-    let cells = match selected(args) {
-        Ok(cells) => cells,
-        Err(message) => {
-            eprintln!("racelab: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    // Broken strategies panic on purpose (loom reports through panics, a
-    // broken queue pops from empty); the message is kept as evidence.
+pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
+    let cells = selected(args)?;
     // Shuttle installs a printing hook on its first run: install it now so
-    // that ours replaces it.
-    racelab::tier::shuttle::init_panic_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    // that the silent one replaces it.
+    crate::tier::shuttle::init_panic_hook();
+    super::silence_panics();
     let bar = ProgressBar::new(cells.len() as u64);
-    bar.set_style(
+    if let Ok(style) =
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-            .expect("a valid progress template"),
-    );
+    {
+        bar.set_style(style);
+    }
     bar.enable_steady_tick(Duration::from_millis(120));
     let mut scale = Scale::STANDARD;
     if let Some(seed) = args.seed {
@@ -172,6 +173,7 @@ pub fn run(args: &Args) -> ExitCode {
             strategy: pair.strategy,
             tier,
             ok: expected.accepts(&outcome),
+            verdict: (expected != Expect::NotApplicable).then(|| outcome.verdict()),
             expected,
             outcome,
             replay,
@@ -179,16 +181,10 @@ pub fn run(args: &Args) -> ExitCode {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let _ = std::panic::take_hook();
 
     let failures = rows.iter().filter(|r| !r.ok).count();
-    // A reader that goes away early (`| head`) is not an error worth a panic.
-    let _ = report(&rows, failures, args.json, &mut std::io::stdout().lock());
-    if failures == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    report(&rows, failures, args.json, out)?;
+    Ok(Finish::from_expected(failures == 0))
 }
 
 /// The command that runs one cell again. Loom's search and a shuttle search
@@ -204,14 +200,20 @@ fn replay(pair: &Pair, tier: Tier, work: &Work) -> String {
     }
 }
 
-fn report(rows: &[Row], failures: usize, json: bool, out: &mut impl Write) -> std::io::Result<()> {
+fn report(rows: &[Row], failures: usize, json: bool, out: &mut Out) -> Result<(), CliError> {
+    // Cells the checker could not decide: their own verdict, counted apart.
+    let inconclusive = rows
+        .iter()
+        .filter(|r| r.expected != Expect::NotApplicable)
+        .filter(|r| r.outcome.verdict() == Verdict::Inconclusive)
+        .count();
     if json {
-        let report = serde_json::json!({ "rows": rows, "mismatches": failures });
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&report).expect("rows serialize")
-        )?;
+        let report = serde_json::json!({
+            "rows": rows,
+            "mismatches": failures,
+            "inconclusive": inconclusive,
+        });
+        writeln!(out, "{report:#}")?;
         return out.flush();
     }
     print_table(rows, out)?;
@@ -226,7 +228,7 @@ fn report(rows: &[Row], failures: usize, json: bool, out: &mut impl Write) -> st
         .count();
     writeln!(
         out,
-        "{} cells: {} as expected ({caught} broken runs caught, {na} n/a), {failures} mismatched.",
+        "{} cells: {} as expected ({caught} broken runs caught, {inconclusive} inconclusive, {na} n/a), {failures} mismatched.",
         rows.len(),
         rows.len() - failures
     )?;
@@ -252,7 +254,7 @@ fn report(rows: &[Row], failures: usize, json: bool, out: &mut impl Write) -> st
     out.flush()
 }
 
-fn print_table(rows: &[Row], out: &mut impl Write) -> std::io::Result<()> {
+fn print_table(rows: &[Row], out: &mut Out) -> Result<(), CliError> {
     let header = [
         "model", "strategy", "tier", "expected", "observed", "work", "time", "evidence",
     ];
@@ -304,7 +306,7 @@ fn print_table(rows: &[Row], out: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn list() -> ExitCode {
+pub fn list(out: &mut Out) -> Result<Finish, CliError> {
     let pairs = strategy::all();
     let rows: Vec<[String; 7]> = pairs
         .iter()
@@ -326,15 +328,12 @@ pub fn list() -> ExitCode {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let mut out = std::io::stdout().lock();
     for (row, pair) in rows.iter().zip(&pairs) {
         let mut line = String::new();
         for (cell, width) in row.iter().zip(widths) {
             line.push_str(&format!("{cell:<width$} "));
         }
-        if writeln!(out, "{line}{}", pair.summary).is_err() {
-            break; // the reader went away
-        }
+        writeln!(out, "{line}{}", pair.summary)?;
     }
-    ExitCode::SUCCESS
+    Ok(Finish::AsExpected)
 }

@@ -2,34 +2,31 @@
 //! its fix, run once with real processes and printed. Exits 1 if a broken
 //! form did not fail or a fix did not hold.
 
-use racelab::check::queue::{Ending, QueuePlan};
-use racelab::ipc::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
-use racelab::ipc::pitfall::framing::{Reading, stream_messages};
-use racelab::ipc::pitfall::permits;
-use racelab::ipc::pitfall::tear::{CAPACITY, PIPE_BUF, pipe_writers};
-use racelab::ipc::queue::{self, Via};
+use super::{CliError, Finish, Out};
+use crate::check::queue::{Ending, QueuePlan};
+use crate::ipc::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
+use crate::ipc::pitfall::framing::{Reading, stream_messages};
+use crate::ipc::pitfall::permits;
+use crate::ipc::pitfall::tear::{CAPACITY, PIPE_BUF, pipe_writers};
+use crate::ipc::queue::{self, Via};
 use std::io;
-use std::process::ExitCode;
 use std::time::Duration;
 
 /// One line: what was shown, and whether it came out as the lesson says.
-fn line(what: &str, result: io::Result<(bool, String)>) -> bool {
-    match result {
-        Ok((as_expected, detail)) => {
-            let mark = if as_expected { "ok  " } else { "FAIL" };
-            println!("{mark} {what}: {detail}");
-            as_expected
-        }
-        Err(e) => {
-            println!("FAIL {what}: {e}");
-            false
-        }
-    }
+/// A pitfall the system would not let run is a run-time failure.
+fn line(out: &mut Out, what: &str, result: io::Result<(bool, String)>) -> Result<bool, CliError> {
+    let (as_expected, detail) =
+        result.map_err(|e| CliError::run_failed(format!("{what} could not run: {e}")))?;
+    let mark = if as_expected { "ok  " } else { "FAIL" };
+    writeln!(out, "{mark} {what}: {detail}")?;
+    out.flush()?;
+    Ok(as_expected)
 }
 
-pub fn run() -> ExitCode {
+pub fn run(out: &mut Out) -> Result<Finish, CliError> {
     let mut all = true;
     all &= line(
+        out,
         "4 writers, 64 KiB writes, one pipe (torn)",
         pipe_writers(4, 8, 4 * CAPACITY).map(|r| {
             (
@@ -37,8 +34,9 @@ pub fn run() -> ExitCode {
                 format!("{} of {} messages torn", r.torn, r.chunks),
             )
         }),
-    );
+    )?;
     all &= line(
+        out,
         "4 writers, PIPE_BUF writes, one pipe (intact)",
         pipe_writers(4, 32, PIPE_BUF).map(|r| {
             (
@@ -46,9 +44,10 @@ pub fn run() -> ExitCode {
                 format!("{} of {} messages torn", r.torn, r.chunks),
             )
         }),
-    );
+    )?;
     let sent: [&[u8]; 2] = [b"hello", b"world"];
     all &= line(
+        out,
         "one recv per message on a stream socket",
         stream_messages(Reading::OneReadPerMessage, &sent).map(|got| {
             (
@@ -62,8 +61,9 @@ pub fn run() -> ExitCode {
                 ),
             )
         }),
-    );
+    )?;
     all &= line(
+        out,
         "length-framed stream socket",
         stream_messages(Reading::LengthFramed, &sent).map(|got| {
             (
@@ -71,8 +71,9 @@ pub fn run() -> ExitCode {
                 format!("2 messages sent, {} received", got.len()),
             )
         }),
-    );
+    )?;
     all &= line(
+        out,
         "semaphore with 2 permits, 4 writers",
         permits::writers(2, 4, 3, Duration::from_secs(5)).map(|r| {
             (
@@ -83,8 +84,9 @@ pub fn run() -> ExitCode {
                 ),
             )
         }),
-    );
+    )?;
     all &= line(
+        out,
         "alarm(1) around open of a fifo with no writer",
         open_fifo_with_alarm(1, false).map(|r| {
             (
@@ -92,7 +94,7 @@ pub fn run() -> ExitCode {
                 format!("{:?} after {} ms", r.outcome, r.waited_ms),
             )
         }),
-    );
+    )?;
     let plan = QueuePlan {
         producers: 3,
         consumers: 2,
@@ -101,35 +103,37 @@ pub fn run() -> ExitCode {
         ending: Ending::Never,
     };
     all &= line(
+        out,
         "shared-memory queue, consumers never told to stop",
-        queue::run::run(&plan, Via::Shm, Duration::from_secs(1)).map(|r| {
-            (
-                r.stuck_consumers == plan.consumers,
-                format!(
-                    "{} of {} consumers still waiting after 1 s",
-                    r.stuck_consumers, plan.consumers
-                ),
-            )
-        }),
-    );
+        queue::run::run(&plan, Via::Shm, Duration::from_secs(1))
+            .map_err(Into::into)
+            .map(|r| {
+                (
+                    r.stuck_consumers == plan.consumers,
+                    format!(
+                        "{} of {} consumers still waiting after 1 s",
+                        r.stuck_consumers, plan.consumers
+                    ),
+                )
+            }),
+    )?;
     let plan = QueuePlan {
         ending: Ending::Close,
         ..plan
     };
     all &= line(
+        out,
         "shared-memory queue without a lock",
-        queue::run::run(&plan, Via::ShmUnlocked, Duration::from_millis(300)).map(|r| {
-            if r.violations.is_empty() {
-                (false, "no violation".to_string())
-            } else {
-                let found: Vec<String> = r.violations.iter().map(|v| v.to_string()).collect();
-                (true, found.join("; "))
-            }
-        }),
-    );
-    if all {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+        queue::run::run(&plan, Via::ShmUnlocked, Duration::from_millis(300))
+            .map_err(Into::into)
+            .map(|r| {
+                if r.violations.is_empty() {
+                    (false, "no violation".to_string())
+                } else {
+                    let found: Vec<String> = r.violations.iter().map(|v| v.to_string()).collect();
+                    (true, found.join("; "))
+                }
+            }),
+    )?;
+    Ok(Finish::from_expected(all))
 }

@@ -2,31 +2,38 @@
 //! buyer's search and buy printed in the order they happened, then the
 //! verdict.
 
+use super::range::{text, whole};
+use super::{CliError, Finish, Out};
+use crate::check::tickets::RushPlan;
+use crate::process::region::MAX_SEATS;
+use crate::process::rush::{self, RushRun};
+use crate::process::{ProcessConfig, Store, Strategy, scenario};
 use clap::Args as ClapArgs;
-use racelab::check::tickets::RushPlan;
-use racelab::process::region::MAX_SEATS;
-use racelab::process::rush::{self, RushRun};
-use racelab::process::{ProcessConfig, Store, Strategy, scenario};
-use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(ClapArgs)]
 pub struct Args {
-    /// Buyers, each its own process.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
-    buyers: u16,
-    /// Tickets on sale.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(0..=1000))]
-    tickets: u16,
+    /// Buyers, each its own process (1 to 100).
+    #[arg(long, default_value_t = 10, allow_hyphen_values = true,
+          value_parser = whole::<usize>(1, 100))]
+    buyers: usize,
+    /// Tickets on sale (0 to 1000; the shared office in memory holds
+    /// fewer).
+    #[arg(long, default_value_t = 1, allow_hyphen_values = true,
+          value_parser = whole::<usize>(0, 1000))]
+    tickets: usize,
     /// The process strategy (see `racelab list`).
-    #[arg(long, value_parser = parse_strategy)]
+    #[arg(long, allow_hyphen_values = true, value_parser = text(parse_strategy))]
     strategy: Strategy,
-    /// How long the race window waits for the other buyers, in ms.
-    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    /// How long the race window waits for the other buyers, in ms (0 to
+    /// 10000).
+    #[arg(long, default_value_t = 300, allow_hyphen_values = true,
+          value_parser = whole::<u64>(0, 10_000))]
     hold_ms: u64,
     /// Where a locked strategy keeps the office: file (the lessons' JSON
     /// database) or memory (the shared region).
-    #[arg(long, default_value = "file", value_parser = parse_store)]
+    #[arg(long, default_value = "file", allow_hyphen_values = true,
+          value_parser = text(parse_store))]
     store: Store,
     /// Also time the rush against joining each buyer before the next starts.
     #[arg(long)]
@@ -47,43 +54,46 @@ fn parse_strategy(s: &str) -> Result<Strategy, String> {
     })
 }
 
-pub fn run(args: &Args) -> ExitCode {
-    let (buyers, tickets) = (usize::from(args.buyers), usize::from(args.tickets));
-    if (args.strategy == Strategy::Atomic || args.store == Store::Memory) && tickets > MAX_SEATS {
-        eprintln!("racelab: the shared office holds at most {MAX_SEATS} tickets");
-        return ExitCode::from(2);
+impl Args {
+    pub(super) fn validate(&self) -> Result<(), CliError> {
+        if (self.strategy == Strategy::Atomic || self.store == Store::Memory)
+            && self.tickets > MAX_SEATS
+        {
+            return Err(CliError::bad_input(format!(
+                "the shared office holds at most {MAX_SEATS} tickets (--tickets {})",
+                self.tickets
+            )));
+        }
+        Ok(())
     }
+}
+
+pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
+    let (buyers, tickets) = (args.buyers, args.tickets);
     let plan = RushPlan::rush(buyers, tickets);
     let config = ProcessConfig {
         hold: Duration::from_millis(args.hold_ms),
         store: args.store,
         ..ProcessConfig::default()
     };
-    println!(
+    writeln!(
+        out,
         "ticket rush: {buyers} buyers, {tickets} ticket(s), strategy {} ({})",
         args.strategy,
         args.strategy.summary()
-    );
-    let run = match rush::rush(args.strategy, &plan, &config) {
-        Ok(run) => run,
-        Err(e) => {
-            eprintln!("racelab: the rush could not run: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    print_timeline(&run);
-    let verdict_ok = print_verdict(&run, &plan, args.strategy);
+    )?;
+    out.flush()?;
+    let run = rush::rush(args.strategy, &plan, &config)
+        .map_err(|e| CliError::run_failed(format!("the rush could not run: {e}")))?;
+    print_timeline(&run, out)?;
+    let verdict_ok = print_verdict(&run, &plan, args.strategy, out)?;
     if args.compare_join {
-        compare_join(args.strategy, buyers, tickets);
+        compare_join(args.strategy, buyers, tickets, out)?;
     }
-    if verdict_ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    Ok(Finish::from_expected(verdict_ok))
 }
 
-fn print_timeline(run: &RushRun) {
+fn print_timeline(run: &RushRun, out: &mut Out) -> Result<(), CliError> {
     let mut events: Vec<(u64, String)> = Vec::new();
     for log in &run.logs {
         events.push((
@@ -101,34 +111,46 @@ fn print_timeline(run: &RushRun) {
     }
     events.sort();
     for (at, line) in events {
-        println!("{:>9.3} ms  {line}", at as f64 / 1000.0);
+        writeln!(out, "{:>9.3} ms  {line}", at as f64 / 1000.0)?;
     }
+    Ok(())
 }
 
 /// Prints the verdict; true when it is the one the strategy must get.
-fn print_verdict(run: &RushRun, plan: &RushPlan, strategy: Strategy) -> bool {
-    println!(
+fn print_verdict(
+    run: &RushRun,
+    plan: &RushPlan,
+    strategy: Strategy,
+    out: &mut Out,
+) -> Result<bool, CliError> {
+    writeln!(
+        out,
         "searches that ran while another buyer was inside its buy: {} of {}",
         run.searches_during_a_buy(),
         plan.buyers
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "sold {} of {} ticket(s) to {} buyer(s) in {:.1} ms",
         run.sold(),
         plan.tickets,
         plan.buyers,
         run.elapsed.as_secs_f64() * 1000.0
-    );
+    )?;
     if run.violations.is_empty() {
-        println!("verdict: holds (no oversell, no seat sold twice, every ticket sold)");
+        writeln!(
+            out,
+            "verdict: holds (no oversell, no seat sold twice, every ticket sold)"
+        )?;
     } else {
-        println!("verdict: VIOLATED");
+        writeln!(out, "verdict: VIOLATED")?;
         for v in &run.violations {
-            println!("  {v}");
+            writeln!(out, "  {v}")?;
         }
     }
     let expected = strategy.correct() == run.violations.is_empty();
-    println!(
+    writeln!(
+        out,
         "expected: {} -> {}",
         if strategy.correct() {
             "holds"
@@ -136,20 +158,25 @@ fn print_verdict(run: &RushRun, plan: &RushPlan, strategy: Strategy) -> bool {
             "violated"
         },
         if expected { "as expected" } else { "MISMATCH" }
-    );
-    expected
+    )?;
+    Ok(expected)
 }
 
-fn compare_join(strategy: Strategy, buyers: usize, tickets: usize) {
+fn compare_join(
+    strategy: Strategy,
+    buyers: usize,
+    tickets: usize,
+    out: &mut Out,
+) -> Result<(), CliError> {
     let work = Duration::from_millis(20);
-    match scenario::join_vs_lock(strategy, buyers, tickets, work) {
-        Ok(m) => println!(
-            "join vs lock ({} ms per search and per buy): joined one by one {:.1} ms, \
+    let m = scenario::join_vs_lock(strategy, buyers, tickets, work)
+        .map_err(|e| CliError::run_failed(format!("join vs lock could not run: {e}")))?;
+    writeln!(
+        out,
+        "join vs lock ({} ms per search and per buy): joined one by one {:.1} ms, \
              all at once with {strategy} around the buy {:.1} ms",
-            work.as_millis(),
-            m.joined.as_secs_f64() * 1000.0,
-            m.locked.as_secs_f64() * 1000.0
-        ),
-        Err(e) => eprintln!("racelab: join vs lock could not run: {e}"),
-    }
+        work.as_millis(),
+        m.joined.as_secs_f64() * 1000.0,
+        m.locked.as_secs_f64() * 1000.0
+    )
 }

@@ -27,7 +27,7 @@ use crate::model::ModelKind;
 use crate::probe::Action;
 use crate::strategy::{Pair, Plan, Scale};
 use crate::tier::Work;
-use crate::tier::loom::LoomConfig;
+use crate::tier::loom::{BoundTooBig, LoomConfig};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -141,27 +141,43 @@ pub fn labeler(plan: &Plan) -> impl Fn(usize) -> String + Send + 'static {
 
 /// Explores `pair` under loom at bounds 0..=`max_bound` with steps recorded
 /// and explains the first failing execution, or reports that none exists
-/// within the bound.
-pub fn explain(pair: &Pair, max_bound: usize) -> Explanation {
-    let plan = plan(pair);
-    let search = |sequential_only| {
+/// within the bound, or why the search could not decide. A bound loom does
+/// not take (above [`MAX_BOUND`](crate::tier::loom::MAX_BOUND)) is refused.
+pub fn explain(pair: &Pair, max_bound: usize) -> Result<Explanation, BoundTooBig> {
+    explain_plan(pair, &plan(pair), max_bound)
+}
+
+/// [`explain`] with a configuration of the caller's (which must be for the
+/// pair's model) in place of the pair's own.
+pub fn explain_plan(
+    pair: &Pair,
+    plan: &Plan,
+    max_bound: usize,
+) -> Result<Explanation, BoundTooBig> {
+    let cap = LoomConfig::bounded(Some(max_bound));
+    cap.validate()?;
+    let plan = *plan;
+    let search = |sequential_only, max_duration| {
         let config = LoomConfig {
             record_steps: true,
             sequential_only,
-            ..LoomConfig::bounded(Some(max_bound))
+            max_duration,
+            ..cap
         };
         pair.explore(&plan, &config)
     };
     // First a failure that interleaving alone explains; only if there is
     // none, but the first pass set some aside, the first one that needs a
-    // Relaxed load to return an old value.
-    let mut found = search(true);
+    // Relaxed load to return an old value. One time cap for both.
+    let mut found = search(true, cap.max_duration);
     let mut weak_memory = false;
     if found.outcome.verdict() == Verdict::Holds && found.set_aside > 0 {
         let before = found.outcome.clone();
-        let weak = search(false);
-        if !weak.outcome.violations.is_empty() {
-            weak_memory = true;
+        let weak = search(false, cap.max_duration.saturating_sub(before.elapsed));
+        // Failing executions were set aside: without the second search's
+        // failure the verdict is violated or, if it was cut, inconclusive.
+        if !weak.outcome.violations.is_empty() || weak.outcome.inconclusive.is_some() {
+            weak_memory = !weak.outcome.violations.is_empty();
             found = weak;
             if let (Work::Executions { count: a, .. }, Work::Executions { count: b, bound }) =
                 (before.work, found.outcome.work)
@@ -224,11 +240,13 @@ pub fn explain(pair: &Pair, max_bound: usize) -> Explanation {
         ),
         elapsed: outcome.elapsed,
     };
+    // Only evidence earns a lesson: an inconclusive search teaches nothing
+    // about the strategy.
     let lesson = violated.then(|| lesson::lesson(&explanation));
-    Explanation {
+    Ok(Explanation {
         lesson,
         ..explanation
-    }
+    })
 }
 
 /// Every explainable pair's model and strategy names, for error messages.

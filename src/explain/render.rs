@@ -39,17 +39,29 @@ pub fn text(e: &Explanation) -> String {
             }
             let _ = writeln!(out, "replay:   {}", e.replay);
         }
-        verdict => {
+        Verdict::Holds => {
             let _ = writeln!(
                 out,
-                "{} / {}: {} ({plan}): no failing interleaving within preemption bound {}, {} executions explored",
+                "{} / {}: holds ({plan}): no failing interleaving within preemption bound {}, {} executions explored",
                 e.model,
                 e.strategy,
-                match (&e.inconclusive, verdict) {
-                    (_, Verdict::Holds) => "holds".to_string(),
-                    (Some(why), _) => format!("inconclusive ({why})"),
-                    (None, _) => "inconclusive".to_string(),
-                },
+                e.bound,
+                thousands(e.executions)
+            );
+            let _ = writeln!(out, "rerun:    {}", e.replay);
+        }
+        // The checker stopped on its own limit: no claim either way, and no
+        // lesson (there is no failure to learn from).
+        Verdict::Inconclusive => {
+            let why = e
+                .inconclusive
+                .as_ref()
+                .map_or("the search did not finish".to_string(), ToString::to_string);
+            let _ = writeln!(
+                out,
+                "{} / {}: inconclusive ({why}) ({plan}): the search stopped at preemption bound {} after {} executions, with no failure found",
+                e.model,
+                e.strategy,
                 e.bound,
                 thousands(e.executions)
             );

@@ -6,6 +6,7 @@ use super::{Mailbox, Partial, read_records};
 use crate::process::arena::Arena;
 use nix::fcntl::{OFlag, open};
 use nix::sys::stat::Mode;
+use nix::unistd::Pid;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
@@ -42,7 +43,12 @@ impl Mailbox for Fifo {
         }
     }
 
-    fn collect(&mut self, workers: usize, deadline: Instant) -> io::Result<Vec<Partial>> {
+    fn collect(
+        &mut self,
+        workers: usize,
+        _: &[Pid],
+        deadline: Instant,
+    ) -> io::Result<Vec<Partial>> {
         read_records(&self.read, workers, deadline)
     }
 }

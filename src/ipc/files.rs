@@ -4,6 +4,7 @@
 
 use super::{Mailbox, Partial};
 use crate::process::arena::Arena;
+use nix::unistd::Pid;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -28,7 +29,12 @@ impl Mailbox for Files {
         std::fs::rename(&staging, self.dir.join(format!("{pid}.part")))
     }
 
-    fn collect(&mut self, workers: usize, deadline: Instant) -> io::Result<Vec<Partial>> {
+    fn collect(
+        &mut self,
+        workers: usize,
+        _: &[Pid],
+        deadline: Instant,
+    ) -> io::Result<Vec<Partial>> {
         loop {
             let done: Vec<PathBuf> = std::fs::read_dir(&self.dir)?
                 .filter_map(Result::ok)

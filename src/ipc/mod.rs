@@ -15,7 +15,8 @@
 
 mod fifo;
 mod files;
-pub(crate) mod mapping;
+pub mod mapping;
+pub(crate) mod mq_name;
 mod mqueue;
 mod pipe;
 pub mod pitfall;
@@ -25,6 +26,7 @@ mod stream;
 
 use crate::process::arena::Arena;
 use crate::process::crew::Crew;
+use nix::unistd::Pid;
 use serde::Serialize;
 use std::io;
 use std::time::{Duration, Instant};
@@ -119,7 +121,14 @@ trait Mailbox: Sized {
     /// In a worker, after the fork.
     fn send(&self, partial: Partial) -> io::Result<()>;
     /// In the parent: one partial per worker, or an error at the deadline.
-    fn collect(&mut self, workers: usize, deadline: Instant) -> io::Result<Vec<Partial>>;
+    /// `from` are the workers' pids: a mechanism that can tell who sent a
+    /// message takes it only from them.
+    fn collect(
+        &mut self,
+        workers: usize,
+        from: &[Pid],
+        deadline: Instant,
+    ) -> io::Result<Vec<Partial>>;
 }
 
 /// The sum of `1/(2k+1)^2` for `k` in `range`.
@@ -186,7 +195,7 @@ fn run<M: Mailbox>(via: Mechanism, workers: usize, terms: u64) -> io::Result<PiR
         mailbox.send(partial).map_err(|e| e.to_string())
     })?;
     crew.start();
-    let received = mailbox.collect(workers, started + DEADLINE);
+    let received = mailbox.collect(workers, &crew.pids(), started + DEADLINE);
     for (i, result) in crew
         .collect::<Result<(), String>>(DEADLINE)
         .into_iter()

@@ -1,64 +1,75 @@
-//! A POSIX message queue, named `/racelab-<pid>-<n>` and created
-//! exclusively with mode 0600. The kernel bounds it (10 messages of at most
-//! 8 KiB by default): a worker whose message does not fit blocks until the
-//! parent takes one. The guard closes and unlinks it, even on failure.
+//! A POSIX message queue under an unguessable name (see `mq_name`),
+//! created exclusively with mode 0600. The kernel bounds it (10 messages
+//! of at most 8 KiB by default): a worker whose message does not fit waits
+//! (bounded) until the parent takes one.
+//!
+//! The parent opens both ends before the fork, a non-blocking one to
+//! receive and a blocking one the workers inherit to send, and then
+//! unlinks the name: no worker opens it, so nobody else can either, and a
+//! run killed even with SIGKILL leaves no queue in the kernel.
 
-use super::{Mailbox, Partial};
-use crate::process::arena::{Arena, PREFIX};
-use nix::mqueue::{MQ_OFlag, MqAttr, MqdT, mq_close, mq_open, mq_receive, mq_send, mq_unlink};
+use super::mq_name::QueueName;
+use super::{DEADLINE, Mailbox, Partial};
+use crate::process::arena::Arena;
+use crate::process::lock::realtime_deadline;
+use nix::errno::Errno;
+use nix::mqueue::{MQ_OFlag, MqAttr, MqdT, mq_close, mq_receive};
 use nix::poll::{PollFd, PollFlags, poll};
-use nix::sys::stat::Mode;
-use std::ffi::CString;
+use nix::unistd::Pid;
 use std::io;
-use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::Instant;
 
 pub struct MessageQueue {
-    name: CString,
-    queue: Option<MqdT>,
-    creator: u32,
+    receive: Option<MqdT>,
+    send: Option<MqdT>,
 }
 
 impl Mailbox for MessageQueue {
-    fn open(_: &Arena, _: usize) -> io::Result<Self> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let name = format!(
-            "/{PREFIX}{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Relaxed)
-        );
-        let name = CString::new(name).expect("no NUL in a queue name");
+    fn open(arena: &Arena, _: usize) -> io::Result<Self> {
+        let name = QueueName::fresh(arena)?;
         let attr = MqAttr::new(0, 10, Partial::SIZE as _, 0);
-        let flags = MQ_OFlag::O_CREAT | MQ_OFlag::O_EXCL | MQ_OFlag::O_RDWR | MQ_OFlag::O_NONBLOCK;
-        let queue = mq_open(
-            name.as_c_str(),
-            flags,
-            Mode::S_IRUSR | Mode::S_IWUSR,
-            Some(&attr),
-        )?;
+        let receive = name.create(MQ_OFlag::O_RDONLY | MQ_OFlag::O_NONBLOCK, &attr)?;
+        let send = name.open(MQ_OFlag::O_WRONLY)?;
+        // Both ends are open: the name goes now (dropping it unlinks it).
+        drop(name);
         Ok(MessageQueue {
-            name,
-            queue: Some(queue),
-            creator: std::process::id(),
+            receive: Some(receive),
+            send: Some(send),
         })
     }
 
     fn send(&self, partial: Partial) -> io::Result<()> {
-        // The inherited descriptor is non-blocking: open a blocking one.
-        let queue = mq_open(
-            self.name.as_c_str(),
-            MQ_OFlag::O_WRONLY,
-            Mode::empty(),
-            None,
-        )?;
-        let sent = mq_send(&queue, &partial.encode(), 0);
-        mq_close(queue)?;
-        Ok(sent?)
+        let queue = self.send.as_ref().expect("open until dropped");
+        let bytes = partial.encode();
+        let until = realtime_deadline(DEADLINE);
+        loop {
+            // SAFETY: the descriptor is open while `self` lives; `bytes` is
+            // Partial::SIZE readable bytes and `until` a valid timespec.
+            let sent = unsafe {
+                libc::mq_timedsend(
+                    queue.as_raw_fd(),
+                    bytes.as_ptr().cast(),
+                    bytes.len(),
+                    0,
+                    &until,
+                )
+            };
+            match (sent, Errno::last()) {
+                (0, _) => return Ok(()),
+                (_, Errno::EINTR) => {}
+                (_, e) => return Err(e.into()),
+            }
+        }
     }
 
-    fn collect(&mut self, workers: usize, deadline: Instant) -> io::Result<Vec<Partial>> {
-        let queue = self.queue.as_ref().expect("open until dropped");
+    fn collect(
+        &mut self,
+        workers: usize,
+        _: &[Pid],
+        deadline: Instant,
+    ) -> io::Result<Vec<Partial>> {
+        let queue = self.receive.as_ref().expect("open until dropped");
         let mut partials = Vec::with_capacity(workers);
         while partials.len() < workers {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -80,7 +91,7 @@ impl Mailbox for MessageQueue {
             match mq_receive(queue, &mut record, &mut 0) {
                 Ok(Partial::SIZE) => partials.push(Partial::decode(&record)),
                 Ok(n) => return Err(io::Error::other(format!("a message of {n} bytes"))),
-                Err(nix::errno::Errno::EAGAIN) => {}
+                Err(Errno::EAGAIN) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -90,13 +101,11 @@ impl Mailbox for MessageQueue {
 
 impl Drop for MessageQueue {
     fn drop(&mut self) {
-        if let Some(queue) = self.queue.take() {
+        for queue in [self.receive.take(), self.send.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = mq_close(queue);
-        }
-        // Only the creator removes the name (a worker's copy is never
-        // dropped, it ends in _exit, but be explicit).
-        if std::process::id() == self.creator {
-            let _ = mq_unlink(self.name.as_c_str());
         }
     }
 }

@@ -3,10 +3,11 @@
 //! fork). One slot per worker: the sum's bits, then a flag stored with
 //! Release, which the parent reads with Acquire before it reads the sum.
 
+use super::mapping::map_new_file;
 use super::{Mailbox, Partial};
 use crate::process::arena::Arena;
 use memmap2::MmapRaw;
-use std::fs::OpenOptions;
+use nix::unistd::Pid;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::time::{Duration, Instant};
@@ -30,14 +31,9 @@ impl Slots {
 
 impl Mailbox for Slots {
     fn open(arena: &Arena, workers: usize) -> io::Result<Self> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(arena.file("pi.shm"))?;
-        file.set_len((2 * workers.max(1) * std::mem::size_of::<u64>()) as u64)?;
+        let bytes = 2 * workers.max(1) * std::mem::size_of::<u64>();
         Ok(Slots {
-            map: MmapRaw::map_raw(&file)?,
+            map: map_new_file(arena, "pi.shm", bytes as u64)?,
             workers,
         })
     }
@@ -49,7 +45,12 @@ impl Mailbox for Slots {
         Ok(())
     }
 
-    fn collect(&mut self, workers: usize, deadline: Instant) -> io::Result<Vec<Partial>> {
+    fn collect(
+        &mut self,
+        workers: usize,
+        _: &[Pid],
+        deadline: Instant,
+    ) -> io::Result<Vec<Partial>> {
         let mut partials = Vec::with_capacity(workers);
         for i in 0..workers {
             let (sum, ready) = self.slot(i);

@@ -4,24 +4,50 @@
 //! The lessons' fifo lived at a fixed path in /tmp: two runs collided and
 //! another user could plant a file there. Here every run gets its own
 //! directory, mode 0700, named `racelab-<pid>-<n>-<random>`, under /dev/shm
-//! (tmpfs: memory, not disk) when it exists. The [`tempfile::TempDir`]
-//! guard removes it when the arena is dropped, even when a test fails.
+//! (tmpfs: memory, not disk) when it is usable, else in the temporary
+//! directory (`TMPDIR`), which the run then says once on stderr. The
+//! [`tempfile::TempDir`] guard removes it when the arena is dropped, even
+//! when a test fails; a signal or a SIGKILL is `cleanup`'s business: the
+//! pid in the name says whose directory it is, and the first arena a
+//! process makes sweeps what dead runs left first.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Every racelab temporary file or directory starts with this.
 pub const PREFIX: &str = "racelab-";
 
-/// Where arenas live: /dev/shm if this system has it, else the temp dir.
-pub fn base_dir() -> PathBuf {
-    let shm = Path::new("/dev/shm");
-    if shm.is_dir() {
-        shm.to_path_buf()
-    } else {
-        std::env::temp_dir()
+/// Where arenas live when it is usable.
+pub const SHM: &str = "/dev/shm";
+
+/// Why /dev/shm cannot hold this run's files, if it cannot: missing, not
+/// a directory, or not writable by us (a read-only mount, permissions).
+fn shm_unusable() -> Option<String> {
+    use nix::unistd::{AccessFlags, access};
+    let shm = Path::new(SHM);
+    if !shm.is_dir() {
+        return Some(format!("{SHM} is not a directory here"));
     }
+    access(shm, AccessFlags::W_OK | AccessFlags::X_OK)
+        .err()
+        .map(|e| format!("{SHM} is not writable ({})", e.desc()))
+}
+
+/// Where arenas live: /dev/shm if it is usable, else the temp dir. Decided
+/// once per process; the fall-back is said once on stderr.
+pub fn base_dir() -> PathBuf {
+    static BASE: OnceLock<PathBuf> = OnceLock::new();
+    BASE.get_or_init(|| match shm_unusable() {
+        None => PathBuf::from(SHM),
+        Some(why) => {
+            let tmp = std::env::temp_dir();
+            eprintln!("racelab: {why}; the run's files go to {}", tmp.display());
+            tmp
+        }
+    })
+    .clone()
 }
 
 /// A run's private directory, removed on drop.
@@ -32,6 +58,8 @@ pub struct Arena {
 impl Arena {
     pub fn new() -> std::io::Result<Arena> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
+        static SWEPT: std::sync::Once = std::sync::Once::new();
+        SWEPT.call_once(super::cleanup::sweep::sweep_quietly);
         let prefix = format!(
             "{PREFIX}{}-{}-",
             std::process::id(),

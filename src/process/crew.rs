@@ -14,10 +14,16 @@
 //!   death signal takes the workers with it.
 //! - A worker's panic is caught and reported as [`Failure::Panicked`]; it
 //!   never unwinds into the copy of the test harness it inherited.
+//! - **Progress**: each worker has a record on the crew's
+//!   [`Board`] saying where it is and how many
+//!   operations it completed; [`Crew::collect_watched`] stops waiting once
+//!   none completed for the watchdog's stated time, and reports where each
+//!   worker was ([`Failure::Stalled`]).
 //! - Start (or collect) a crew before forking the next: a worker forked
 //!   while another crew's barrier is still shut inherits that barrier's
 //!   write end and would keep it shut until the worker ends.
 
+use super::progress::{Board, Position, Step, Watchdog};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
@@ -32,6 +38,11 @@ use std::time::{Duration, Instant};
 /// How long a worker waits at the start barrier before giving up.
 const BARRIER_LIMIT: Duration = Duration::from_secs(30);
 
+/// Exit code of a worker whose start barrier never opened.
+const NEVER_STARTED: i32 = 2;
+/// Exit code of a worker whose parent was gone before it began.
+const ORPHANED: i32 = 3;
+
 /// Why a worker gave no result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -40,6 +51,12 @@ pub enum Failure {
     Died(String),
     /// Still running at the deadline; killed.
     TimedOut,
+    /// Still running when the run stalled (no operation completed by any
+    /// worker for the watchdog's time); killed. Where it was.
+    Stalled(Position),
+    /// Never ran its body: the start barrier did not open, or its parent
+    /// was gone. The crew's failure, not the worker's.
+    NotStarted,
 }
 
 impl std::fmt::Display for Failure {
@@ -48,6 +65,8 @@ impl std::fmt::Display for Failure {
             Failure::Panicked(m) => write!(f, "worker panicked: {m}"),
             Failure::Died(s) => write!(f, "worker died: {s}"),
             Failure::TimedOut => f.write_str("worker timed out and was killed"),
+            Failure::Stalled(at) => write!(f, "worker stalled ({at}) and was killed"),
+            Failure::NotStarted => f.write_str("worker never started"),
         }
     }
 }
@@ -63,6 +82,7 @@ struct Worker {
 pub struct Crew {
     workers: Vec<Worker>,
     start: Option<OwnedFd>,
+    board: Board,
 }
 
 impl Crew {
@@ -78,10 +98,12 @@ impl Crew {
         // Unflushed output would be written once by each worker as well.
         let _ = std::io::stdout().flush();
         let _ = std::io::stderr().flush();
+        let board = Board::new(n)?;
         let (barrier_r, barrier_w) = pipe()?;
         let mut crew = Crew {
             workers: Vec::with_capacity(n),
             start: Some(barrier_w),
+            board,
         };
         let parent = nix::unistd::getpid();
         for i in 0..n {
@@ -92,10 +114,13 @@ impl Crew {
             // in the child.
             match unsafe { fork() }? {
                 ForkResult::Child => {
+                    crew.board.adopt(i);
                     let barrier_w = crew.start.take();
                     worker_main(parent, barrier_r, barrier_w, results_w, || body(i))
                 }
                 ForkResult::Parent { child } => {
+                    // A signal to the run kills it (see `cleanup`).
+                    super::cleanup::adopt(child.as_raw());
                     drop(results_w);
                     crew.workers.push(Worker {
                         pid: child,
@@ -114,6 +139,22 @@ impl Crew {
         self.workers.iter().map(|w| w.pid).collect()
     }
 
+    /// Where each worker is.
+    pub fn board(&self) -> &Board {
+        &self.board
+    }
+
+    /// Reads whatever results arrived, without waiting.
+    pub fn poll(&mut self) {
+        self.read_results(Instant::now(), &mut |_| false);
+    }
+
+    /// Whether worker `i` is done: its result (or its death) is in, as far
+    /// as the last [`poll`](Self::poll) saw.
+    pub fn ended(&self, i: usize) -> bool {
+        self.workers[i].results.is_none()
+    }
+
     /// Opens the start barrier: every worker begins at once.
     pub fn start(&mut self) {
         self.start = None;
@@ -126,32 +167,64 @@ impl Crew {
 
     /// Starts the workers if not yet started, then waits up to `within` for
     /// every result; a worker still running at the deadline is killed.
-    pub fn collect<R: DeserializeOwned>(mut self, within: Duration) -> Vec<Result<R, Failure>> {
+    pub fn collect<R: DeserializeOwned>(self, within: Duration) -> Vec<Result<R, Failure>> {
+        self.collect_until(within, &mut |_| false)
+    }
+
+    /// [`collect`](Self::collect), but gives up as soon as `watchdog` says
+    /// the run stalled: the workers still running are killed and reported
+    /// [`Failure::Stalled`] with where each was. `within` still caps the
+    /// whole wait ([`Failure::TimedOut`]).
+    pub fn collect_watched<R: DeserializeOwned>(
+        self,
+        watchdog: &mut Watchdog,
+        within: Duration,
+    ) -> Vec<Result<R, Failure>> {
+        self.collect_until(within, &mut |board| watchdog.stalled(board))
+    }
+
+    fn collect_until<R: DeserializeOwned>(
+        mut self,
+        within: Duration,
+        stop: &mut dyn FnMut(&Board) -> bool,
+    ) -> Vec<Result<R, Failure>> {
         self.start();
         let deadline = super::deadline(within);
-        self.read_results(deadline);
+        let stalled = self
+            .read_results(deadline, stop)
+            .then(|| self.board.positions());
         let mut out = Vec::with_capacity(self.workers.len());
-        for w in &mut self.workers {
-            let timed_out = w.results.is_some();
-            if timed_out {
+        for (i, w) in self.workers.iter_mut().enumerate() {
+            let cut = w.results.is_some();
+            if cut {
                 let _ = kill(w.pid, Signal::SIGKILL);
             }
-            let status = reap(w.pid, deadline);
+            let status = reap(w.pid, deadline.max(Instant::now()));
             w.reaped = true;
-            out.push(decode(&w.buffer, timed_out, status));
+            super::cleanup::disown(w.pid.as_raw());
+            out.push(match (&stalled, cut) {
+                (Some(at), true) if w.buffer.is_empty() => Err(Failure::Stalled(at[i])),
+                _ => decode(&w.buffer, cut, status),
+            });
         }
         out
     }
 
-    fn read_results(&mut self, deadline: Instant) {
+    /// Reads results until every worker's pipe closed or `deadline`; true
+    /// when `stop` ended the wait first.
+    fn read_results(&mut self, deadline: Instant, stop: &mut dyn FnMut(&Board) -> bool) -> bool {
         loop {
             let open: Vec<usize> = (0..self.workers.len())
                 .filter(|&i| self.workers[i].results.is_some())
                 .collect();
-            let left = deadline.saturating_duration_since(Instant::now());
-            if open.is_empty() || left.is_zero() {
-                return;
+            if open.is_empty() {
+                return false;
             }
+            if stop(&self.board) {
+                return true;
+            }
+            // Past the deadline, one look that does not wait (`poll`).
+            let left = deadline.saturating_duration_since(Instant::now());
             let ready: Vec<usize> = {
                 let mut fds: Vec<PollFd> = open
                     .iter()
@@ -160,9 +233,12 @@ impl Crew {
                         PollFd::new(file.as_fd(), PollFlags::POLLIN)
                     })
                     .collect();
-                let ms = left.as_millis().clamp(1, 1000) as u16;
-                if poll(&mut fds, PollTimeout::from(ms)).is_err() {
-                    continue;
+                // Short slices: the stop condition is looked at between them.
+                let ms = left.as_millis().min(100) as u16;
+                match poll(&mut fds, PollTimeout::from(ms)) {
+                    Err(nix::errno::Errno::EINTR) if !left.is_zero() => continue,
+                    Err(_) => return false,
+                    Ok(_) => {}
                 }
                 open.iter()
                     .zip(&fds)
@@ -170,6 +246,9 @@ impl Crew {
                     .map(|(&i, _)| i)
                     .collect()
             };
+            if ready.is_empty() && left.is_zero() {
+                return false;
+            }
             for i in ready {
                 let w = &mut self.workers[i];
                 let mut chunk = [0u8; 4096];
@@ -192,6 +271,7 @@ impl Drop for Crew {
         for w in self.workers.iter_mut().filter(|w| !w.reaped) {
             reap(w.pid, deadline);
             w.reaped = true;
+            super::cleanup::disown(w.pid.as_raw());
         }
     }
 }
@@ -226,7 +306,20 @@ fn decode<R: DeserializeOwned>(
             String::from_utf8_lossy(message).into_owned(),
         )),
         _ if timed_out => Err(Failure::TimedOut),
-        _ => Err(Failure::Died(format!("{status:?}"))),
+        _ => match status {
+            Some(WaitStatus::Exited(_, NEVER_STARTED | ORPHANED)) => Err(Failure::NotStarted),
+            _ => Err(Failure::Died(describe(status))),
+        },
+    }
+}
+
+/// "exited with 1", "killed by SIGSEGV".
+fn describe(status: Option<WaitStatus>) -> String {
+    match status {
+        Some(WaitStatus::Exited(_, code)) => format!("exited with {code} and no result"),
+        Some(WaitStatus::Signaled(_, signal, _)) => format!("killed by {signal}"),
+        Some(other) => format!("{other:?}"),
+        None => "gone (could not be waited for)".to_string(),
     }
 }
 
@@ -243,12 +336,15 @@ fn worker_main<R: Serialize>(
     let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
     if getppid() != parent {
         // SAFETY: _exit ends the process without running any destructor.
-        unsafe { libc::_exit(3) }
+        unsafe { libc::_exit(ORPHANED) }
     }
     std::panic::set_hook(Box::new(|_| {}));
     let mut results = File::from(results);
     let code = if wait_barrier(&barrier) {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        super::progress::enter(Step::Running);
+        let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+        super::progress::enter(Step::Ended);
+        match ended {
             Ok(value) => {
                 let mut bytes = vec![b'O'];
                 bytes.extend(serde_json::to_vec(&value).unwrap_or_default());
@@ -262,7 +358,7 @@ fn worker_main<R: Serialize>(
             }
         }
     } else {
-        2
+        NEVER_STARTED
     };
     drop(results);
     // SAFETY: _exit ends the process without running the destructors of the

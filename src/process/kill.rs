@@ -14,6 +14,7 @@
 
 use super::arena::Arena;
 use super::crew::Crew;
+use super::failure::WorkerError;
 use super::filedb::FileDb;
 use super::lock::{Acquired, LockError};
 use super::region::Region;
@@ -53,7 +54,9 @@ pub struct KillReport {
 enum Probe {
     Took,
     TookOwnerDied,
-    Refused(String),
+    /// Still held at the probe's deadline ([`LockError::Stuck`]) or left
+    /// behind by a dead holder ([`LockError::Stale`]).
+    Refused(LockError),
     Error(String),
 }
 
@@ -73,18 +76,19 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
     };
     let socket = server.as_ref().map(|s| s.path().to_path_buf());
 
-    let mut victim_crew = Crew::spawn(1, |_| -> Result<(), String> {
+    let mut victim_crew = Crew::spawn(1, |_| -> Result<(), WorkerError> {
         let mut access = access.borrow_mut();
         let mut _half_request = None;
         match &mut *access {
             Access::Locked(lock) => {
-                lock.attach().map_err(|e| e.to_string())?;
-                lock.acquire(Duration::from_secs(5))
-                    .map_err(|e| e.to_string())?;
+                lock.attach()
+                    .map_err(|e| WorkerError::Setup(format!("opening the lock: {e}")))?;
+                lock.acquire(Duration::from_secs(5))?;
                 if victim == Victim::HalfSale {
-                    let mut sale = db.load().map_err(|e| e.to_string())?;
+                    let mut sale = db.load()?;
                     sale.count -= 1;
-                    db.store(&sale).map_err(|e| e.to_string())?;
+                    db.store(&sale)
+                        .map_err(|e| WorkerError::Store(e.to_string()))?;
                 }
             }
             Access::LockFree => {
@@ -94,22 +98,23 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
             Access::Server => {
                 use std::io::Write;
                 let path = socket.as_deref().expect("server");
-                let mut stream =
-                    std::os::unix::net::UnixStream::connect(path).map_err(|e| e.to_string())?;
+                let server = |e: std::io::Error| WorkerError::Store(format!("the server: {e}"));
+                let mut stream = std::os::unix::net::UnixStream::connect(path).map_err(server)?;
                 // Half a request: no newline yet.
-                stream.write_all(b"buy 0").map_err(|e| e.to_string())?;
+                stream.write_all(b"buy 0").map_err(server)?;
                 _half_request = Some(stream);
             }
         }
         shared.holder.store(std::process::id() as i32, SeqCst);
+        // The parent kills it long before this ends.
         std::thread::sleep(Duration::from_secs(60));
-        Err("not killed".into())
+        Ok(())
     })?;
     victim_crew.start();
     let deadline = Instant::now() + Duration::from_secs(10);
     while shared.holder.load(SeqCst) == 0 {
         if Instant::now() >= deadline {
-            let failure = victim_crew.collect::<Result<(), String>>(Duration::ZERO);
+            let failure = victim_crew.collect::<Result<(), WorkerError>>(Duration::ZERO);
             return Err(std::io::Error::other(format!(
                 "the victim never took the lock: {failure:?}"
             )));
@@ -123,7 +128,7 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
     let locked = matches!(&*access.borrow(), Access::Locked(_));
     let excluded = locked && probe(&access, &db, Duration::from_millis(100))? != Probe::Took;
     victim_crew.kill(0);
-    drop(victim_crew.collect::<Result<(), String>>(Duration::from_secs(5)));
+    drop(victim_crew.collect::<Result<(), WorkerError>>(Duration::from_secs(5)));
 
     let (outcome, detail) = if let Some(server) = server {
         let seen = server::request(server.path(), "search")?;
@@ -160,7 +165,7 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
                     "pid {pid} killed holding the lock; EOWNERDEAD, state repaired, marked consistent"
                 ),
             ),
-            Probe::Refused(why) if why.starts_with("stale") => (
+            Probe::Refused(why @ LockError::Stale { .. }) => (
                 KillOutcome::Stale,
                 format!("pid {pid} killed; after {PROBE:?}: {why}"),
             ),
@@ -217,9 +222,7 @@ fn probe(access: &RefCell<Access<'_>>, db: &FileDb, within: Duration) -> std::io
                 lock.release();
                 Probe::TookOwnerDied
             }
-            Err(e @ (LockError::Stuck { .. } | LockError::Stale { .. })) => {
-                Probe::Refused(e.to_string())
-            }
+            Err(e @ (LockError::Stuck { .. } | LockError::Stale { .. })) => Probe::Refused(e),
             Err(e) => Probe::Error(e.to_string()),
         }
     })?;

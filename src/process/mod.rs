@@ -10,19 +10,27 @@
 //!   Unix socket (the lessons' `Manager`).
 //!
 //! [`crew`] forks the workers behind a start barrier and collects their
-//! results with a deadline; [`window`] holds a race window open in shared
-//! memory so that a broken strategy fails every run. [`counter`] and
+//! results; [`progress`] is where each worker records its step and its
+//! completed operations, so the parent calls a run stuck once none
+//! completed for a stated time (a hang, with where each worker was) rather
+//! than waiting out a fixed deadline; [`failure`] sorts what went wrong,
+//! by type, into a violation or an inconclusive run (one that could not be
+//! set up is never a verdict on the code); [`window`] holds a race window
+//! open in shared memory so that a broken strategy fails every run. [`counter`] and
 //! [`rush`] run the two models and check them with the same
 //! [`crate::check`] invariants as every other tier; [`kill`] kills a worker
 //! holding the lock and reports what became of the lock.
 
 pub mod arena;
+pub mod cleanup;
 pub mod counter;
 pub mod crew;
+pub mod failure;
 pub mod filedb;
 pub mod kill;
 pub mod lock;
 pub mod lockfree;
+pub mod progress;
 pub mod region;
 pub mod rush;
 pub mod scenario;
@@ -244,16 +252,4 @@ impl Default for ProcessConfig {
             store: Store::File,
         }
     }
-}
-
-/// A worker's failure as a violation: a lock that never came is a
-/// deadlock, anything else a panic.
-fn failure_violation(worker: usize, failure: &str) -> crate::check::Violation {
-    use crate::check::{Violation, ViolationKind};
-    let kind = if failure.contains("still held") {
-        ViolationKind::Deadlock
-    } else {
-        ViolationKind::Panicked
-    };
-    Violation::new(kind, format!("worker {worker}: {failure}"))
 }

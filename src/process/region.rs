@@ -11,9 +11,9 @@
 //! libc on raw pointers: never through `&mut`.
 
 use super::arena::Arena;
+use crate::ipc::mapping::map_new_file;
 use memmap2::MmapRaw;
 use std::cell::UnsafeCell;
-use std::fs::OpenOptions;
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
 
 /// Most seats the shared office can hold.
@@ -58,14 +58,10 @@ pub struct Region {
 }
 
 impl Region {
+    /// Creates the region; on a full file system the error carries a
+    /// [`NoRoom`](crate::ipc::mapping::NoRoom) naming the file.
     pub fn create(arena: &Arena) -> std::io::Result<Region> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(arena.file("region"))?;
-        file.set_len(std::mem::size_of::<Shared>() as u64)?;
-        let map = MmapRaw::map_raw(&file)?;
+        let map = map_new_file(arena, "region", std::mem::size_of::<Shared>() as u64)?;
         Ok(Region { map })
     }
 

@@ -10,16 +10,18 @@
 
 use super::arena::Arena;
 use super::crew::Crew;
+use super::failure::{Findings, RunError, WorkerError};
 use super::filedb::{Db, FileDb};
 use super::lock::{ProcessLock, exclusive};
+use super::progress::{self, STALL, Step, Watchdog};
 use super::region::{Region, Shared};
 use super::server::{self, Server};
 use super::window::Window;
-use super::{Access, ProcessConfig, Store, Strategy, failure_violation, lockfree};
+use super::{Access, ProcessConfig, Store, Strategy, lockfree};
 use crate::check::Violation;
 use crate::check::tickets::{RushPlan, RushReport, check};
 use crate::model::tickets::Ticket;
-use crate::tier::{Outcome, Work};
+use crate::tier::{Inconclusive, Limit, Outcome, Work};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -69,22 +71,30 @@ impl RushRun {
     }
 }
 
-/// Runs up to `config.rounds` rushes; stops at the first violation.
+/// Runs up to `config.rounds` rushes; stops at the first violation, or
+/// at the first rush that could not be carried out (inconclusive).
 pub fn run(strategy: Strategy, plan: &RushPlan, config: &ProcessConfig) -> Outcome {
     let started = Instant::now();
     let mut rounds = 0;
     let mut violations = Vec::new();
-    while rounds < config.rounds.max(1) {
+    let mut inconclusive = None;
+    while rounds < config.rounds.max(1) && violations.is_empty() && inconclusive.is_none() {
         rounds += 1;
-        let found = match rush(strategy, plan, config) {
-            Ok(run) => run.violations,
-            Err(e) => vec![failure_violation(0, &format!("setup: {e}"))],
-        };
-        if !found.is_empty() {
-            violations = found;
-            break;
+        match rush(strategy, plan, config) {
+            Ok(run) => violations = run.violations,
+            Err(RunError::Inconclusive(why)) => inconclusive = Some(why),
+            Err(RunError::Plan(e)) => {
+                inconclusive = Some(Inconclusive::new(Limit::Setup, format!("the plan: {e}")))
+            }
         }
     }
+    // A round that could not be set up ran none of its operations.
+    let rounds = rounds
+        - u32::from(
+            inconclusive
+                .as_ref()
+                .is_some_and(|i| i.limit == Limit::Setup),
+        );
     Outcome {
         violations,
         work: Work::Operations {
@@ -92,7 +102,7 @@ pub fn run(strategy: Strategy, plan: &RushPlan, config: &ProcessConfig) -> Outco
             rounds,
         },
         elapsed: started.elapsed(),
-        inconclusive: None,
+        inconclusive,
     }
 }
 
@@ -118,16 +128,24 @@ impl Office<'_> {
                 .shared
                 .remaining
                 .load(std::sync::atomic::Ordering::Acquire),
-            Access::Server => self.ask("search").parse().unwrap_or(-1),
+            Access::Server => self
+                .ask("search")
+                .ok()
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(-1),
         }
     }
 
-    fn ask(&self, line: &str) -> String {
+    fn ask(&self, line: &str) -> Result<String, WorkerError> {
         let socket = self
             .socket
             .as_deref()
             .expect("a server strategy has a socket");
-        server::request(socket, line).unwrap_or_else(|e| format!("error {e}"))
+        progress::enter(Step::Request);
+        let answer = server::request(socket, line)
+            .map_err(|e| WorkerError::Store(format!("the server: {e}")))?;
+        progress::finish();
+        Ok(answer)
     }
 
     /// The buy step under a lock: read, decide, wait in the window, write.
@@ -139,7 +157,7 @@ impl Office<'_> {
         window: &Window,
         locked_at: &mut Option<u64>,
         epoch: Instant,
-    ) -> Result<Option<usize>, String> {
+    ) -> Result<Option<usize>, WorkerError> {
         let repair = || self.repair();
         exclusive(lock, config.lock_within, repair, || {
             *locked_at = Some(epoch.elapsed().as_micros() as u64);
@@ -150,7 +168,7 @@ impl Office<'_> {
             if self.store == Store::Memory {
                 return Ok(self.memory_sale(buyer, config, window));
             }
-            let mut db: Db = self.db.load().map_err(|e| e.to_string())?;
+            let mut db: Db = self.db.load()?;
             std::thread::sleep(config.work);
             if db.count <= 0 {
                 return Ok(None);
@@ -159,10 +177,11 @@ impl Office<'_> {
             let seat = self.capacity.saturating_sub(db.count as usize);
             db.count -= 1;
             db.ledger.insert(seat, buyer);
-            self.db.store(&db).map_err(|e| e.to_string())?;
+            self.db
+                .store(&db)
+                .map_err(|e| WorkerError::Store(e.to_string()))?;
             Ok(Some(seat))
-        })
-        .map_err(|e| e.to_string())?
+        })?
     }
 
     /// The sale on the shared words, under the caller's lock: read the
@@ -211,10 +230,11 @@ impl Office<'_> {
         config: &ProcessConfig,
         window: &Window,
         epoch: Instant,
-    ) -> Result<BuyerLog, String> {
+    ) -> Result<BuyerLog, WorkerError> {
         let micros = || epoch.elapsed().as_micros() as u64;
         if let Access::Locked(lock) = access {
-            lock.attach().map_err(|e| e.to_string())?;
+            lock.attach()
+                .map_err(|e| WorkerError::Setup(format!("opening the lock: {e}")))?;
         }
         let search = self.search(access);
         std::thread::sleep(config.work);
@@ -240,13 +260,20 @@ impl Office<'_> {
                     log.released_at = Some(micros());
                     seat
                 }
-                Access::LockFree => lockfree::buy(self.shared, self.capacity, buyer, window),
+                Access::LockFree => {
+                    let seat = lockfree::buy(self.shared, self.capacity, buyer, window);
+                    progress::finish();
+                    seat
+                }
                 Access::Server => {
-                    let answer = self.ask(&format!("buy {buyer}"));
+                    let answer = self.ask(&format!("buy {buyer}"))?;
                     match answer.strip_prefix("seat ") {
-                        Some(seat) => Some(seat.parse().map_err(|_| answer.clone())?),
+                        Some(seat) => Some(
+                            seat.parse()
+                                .map_err(|_| WorkerError::BadAnswer(answer.clone()))?,
+                        ),
                         None if answer == "soldout" => None,
-                        None => return Err(answer),
+                        None => return Err(WorkerError::BadAnswer(answer)),
                     }
                 }
             };
@@ -264,10 +291,10 @@ impl Office<'_> {
         access: &Access,
         server: Option<Server>,
         config: &ProcessConfig,
-    ) -> Result<(i64, Vec<Option<usize>>), String> {
+    ) -> Result<(i64, Vec<Option<usize>>), WorkerError> {
         match access {
             Access::Locked(_) if self.store == Store::File => {
-                let db = self.db.load().map_err(|e| e.to_string())?;
+                let db = self.db.load()?;
                 let mut ledger = vec![None; self.capacity];
                 for (seat, buyer) in db.ledger {
                     if let Some(slot) = ledger.get_mut(seat) {
@@ -284,9 +311,9 @@ impl Office<'_> {
             )),
             Access::Server => {
                 let state = server
-                    .ok_or("no server")?
+                    .ok_or_else(|| WorkerError::Setup("no server".into()))?
                     .stop(config.deadline)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| WorkerError::Store(format!("the server: {e}")))?;
                 let mut ledger = vec![None; self.capacity];
                 for (seat, buyer) in state.ledger {
                     if let Some(slot) = ledger.get_mut(seat) {
@@ -299,22 +326,28 @@ impl Office<'_> {
     }
 }
 
-/// One rush in a fresh arena.
+/// One rush in a fresh arena: its run (violations, or none: it held), or
+/// why it could not be carried out.
 pub fn rush(
     strategy: Strategy,
     plan: &RushPlan,
     config: &ProcessConfig,
-) -> std::io::Result<RushRun> {
-    let arena = Arena::new()?;
-    let region = Region::create(&arena)?;
+) -> Result<RushRun, RunError> {
+    let arena = Arena::new().map_err(|e| RunError::setup("the run's directory", e))?;
+    let region = Region::create(&arena).map_err(|e| RunError::setup("the shared region", e))?;
     let office = Office {
         capacity: plan.tickets,
         store: config.store,
         shared: region.shared(),
-        db: FileDb::create(&arena.file("tickets.json"), plan.tickets)?,
+        db: FileDb::create(&arena.file("tickets.json"), plan.tickets)
+            .map_err(|e| RunError::setup("the ticket database", e))?,
         socket: None,
     };
-    let access = RefCell::new(strategy.access(&arena, &region)?);
+    let access = RefCell::new(
+        strategy
+            .access(&arena, &region)
+            .map_err(|e| RunError::setup("the lock", e))?,
+    );
     rush_in(&arena, office, &access, strategy, plan, config)
 }
 
@@ -326,12 +359,12 @@ pub(crate) fn rush_in(
     strategy: Strategy,
     plan: &RushPlan,
     config: &ProcessConfig,
-) -> std::io::Result<RushRun> {
+) -> Result<RushRun, RunError> {
     let started = Instant::now();
     let in_memory = strategy == Strategy::Atomic
         || (office.store == Store::Memory && matches!(&*access.borrow(), Access::Locked(_)));
     if plan.tickets > super::region::MAX_SEATS && in_memory {
-        return Err(std::io::Error::other(format!(
+        return Err(RunError::Plan(format!(
             "the shared office has {} seats at most",
             super::region::MAX_SEATS
         )));
@@ -340,7 +373,10 @@ pub(crate) fn rush_in(
         lockfree::open_office(office.shared, plan.tickets);
     }
     let server = match strategy {
-        Strategy::Server => Some(Server::start(arena, plan.tickets, config.deadline)?),
+        Strategy::Server => Some(
+            Server::start(arena, plan.tickets, config.deadline)
+                .map_err(|e| RunError::setup("the server", e))?,
+        ),
         _ => None,
     };
     office.socket = server.as_ref().map(|s| s.path().to_path_buf());
@@ -358,23 +394,33 @@ pub(crate) fn rush_in(
             &window,
             epoch,
         )
-    })?;
+    })
+    .map_err(|e| RunError::setup("forking the buyers", e))?;
     let mut logs = Vec::with_capacity(plan.buyers);
-    let mut violations = Vec::new();
+    let mut found = Findings::default();
+    let mut watchdog = Watchdog::new(STALL);
     for (i, result) in crew
-        .collect::<Result<BuyerLog, String>>(config.deadline)
+        .collect_watched::<Result<BuyerLog, WorkerError>>(&mut watchdog, config.deadline)
         .into_iter()
         .enumerate()
     {
+        let who = format!("buyer {i}");
         match result {
             Ok(Ok(log)) => logs.push(log),
-            Ok(Err(e)) => violations.push(failure_violation(i, &e)),
-            Err(e) => violations.push(failure_violation(i, &e.to_string())),
+            Ok(Err(e)) => found.worker_error(&who, e),
+            Err(failure) => found.failure(&who, failure),
         }
     }
-    let (remaining, ledger) = office
-        .books(&access.borrow(), server, config)
-        .map_err(std::io::Error::other)?;
+    if !found.stalled.is_empty() {
+        found.stalled_after(watchdog.stall());
+    }
+    let (remaining, ledger) = match office.books(&access.borrow(), server, config) {
+        Ok(books) => books,
+        Err(e) => {
+            found.worker_error("the office's books", e);
+            (0, Vec::new())
+        }
+    };
     let report = RushReport {
         tickets: logs
             .iter()
@@ -389,9 +435,14 @@ pub(crate) fn rush_in(
         ledger,
         searches: logs.iter().map(|l| l.search).collect(),
     };
-    if let Err(found) = check(plan, &report) {
-        violations.extend(found);
+    // The books are checked against the plan only when the plan ran: a
+    // buyer that never set up bought nothing, which is no lost sale.
+    if found.is_clean()
+        && let Err(broken) = check(plan, &report)
+    {
+        found.violations.extend(broken);
     }
+    let violations = found.conclude().map_err(RunError::Inconclusive)?;
     Ok(RushRun {
         logs,
         report,

@@ -24,6 +24,8 @@ impl Window {
         if shared.window_closed.load(SeqCst) != 0 {
             return;
         }
+        // The window waits on purpose: not a stall of the code under test.
+        let _waiting = super::progress::in_window();
         let deadline = Instant::now() + self.hold;
         shared.window_inside.fetch_add(1, SeqCst);
         while shared.window_closed.load(SeqCst) == 0 {

@@ -15,6 +15,24 @@ pub struct Loom;
 atomic_word!(AtomicUsize, usize);
 atomic_word!(AtomicI64, i64);
 
+/// The payload of the panic the facade raises when the code under test asks
+/// loom for more than loom can model. It is loom's limit, not the code's
+/// fault: [`crate::tier::loom`] downcasts it and reports the search
+/// inconclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoomLimitHit {
+    /// The execution would hold `wanted` threads (the model's main thread
+    /// included); loom models at most [`loom::MAX_THREADS`].
+    Threads { wanted: usize },
+}
+
+loom::lazy_static! {
+    // Threads created in this execution, the model's main thread included:
+    // loom keeps lazy statics per execution, so it starts again at 1 for
+    // each one. A std atomic: counting must add no branch to loom's search.
+    static ref THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+}
+
 loom::thread_local! {
     // Loom runs every model thread as a coroutine on one OS thread, so a
     // std thread-local would be shared by all of them.
@@ -90,6 +108,12 @@ impl Backend for Loom {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        // Loom would stop with a bare assertion deep in its scheduler: say
+        // here, with a typed payload, that the model is too big for loom.
+        let wanted = THREADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if wanted > loom::MAX_THREADS {
+            std::panic::panic_any(LoomLimitHit::Threads { wanted });
+        }
         loom::thread::spawn(f)
     }
     fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {

@@ -11,9 +11,9 @@ mod loom_backend;
 mod shuttle_backend;
 mod std_backend;
 
-pub use loom_backend::Loom;
+pub use loom_backend::{Loom, LoomLimitHit};
 pub use shuttle_backend::Shuttle;
-pub use std_backend::Std;
+pub use std_backend::{SpawnFailed, Std};
 
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;

@@ -6,6 +6,11 @@ use std::sync::PoisonError;
 use std::sync::atomic::{AtomicI64, AtomicUsize};
 use std::time::Duration;
 
+/// The payload of the panic [`Std`]'s spawn raises when the system refuses
+/// a thread (the reason inside): the run could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpawnFailed(pub String);
+
 /// Real threads and the standard library's primitives.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Std;
@@ -121,7 +126,11 @@ impl Backend for Std {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        std::thread::spawn(f)
+        // A thread the system refuses is a setup failure, not the code's:
+        // a typed payload the threads tier turns into "inconclusive".
+        std::thread::Builder::new()
+            .spawn(f)
+            .unwrap_or_else(|e| std::panic::panic_any(SpawnFailed(e.to_string())))
     }
     fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {
         handle.join()
@@ -134,6 +143,12 @@ impl Backend for Std {
                 std::hint::spin_loop();
             }
         } else {
+            // A spinner whose run the watchdog gave up on (a livelock)
+            // stops here, so the run can return; the check is off the
+            // fast path. `resume_unwind`: no panic message, it is no bug.
+            if crate::check::progress::abandoned_here() {
+                std::panic::resume_unwind(Box::new(crate::check::progress::Abandoned));
+            }
             std::thread::yield_now();
         }
     }

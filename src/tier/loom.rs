@@ -6,22 +6,52 @@
 //! executions, and turns the panic into a [`Violation`]: our own invariant
 //! check (stored before it panics), loom's "deadlock", loom's "Causality
 //! violation" (a data race), or a worker's panic.
+//!
+//! Loom also stops for reasons of its own, and those are no verdict on the
+//! code under test: more threads than it models ([`LoomLimitHit`]), an
+//! execution past its branch limit, the time cap. Each makes the outcome
+//! [inconclusive](super::Inconclusive), with the reason. A preemption bound
+//! above [`MAX_BOUND`] is refused before anything runs ([`BoundTooBig`]).
 
-use super::{Outcome, Work};
-use crate::check::{Violation, panic_message};
+use super::{Inconclusive, Limit, Outcome, Work};
+use crate::check::{Violation, checker_limit, panic_message};
 use crate::probe::{Probe, ProbeState};
+pub use crate::sync::LoomLimitHit;
 use crate::sync::{Backend, Loom};
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+/// The deepest preemption bound loom takes: it keeps the bound in a `u8`
+/// (loom-0.7.3 `rt/path.rs`) and panics on anything larger.
+pub const MAX_BOUND: usize = u8::MAX as usize;
+
+/// A preemption bound loom does not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoundTooBig {
+    pub bound: usize,
+}
+
+impl std::fmt::Display for BoundTooBig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "preemption bound {} is above loom's maximum of {MAX_BOUND}",
+            self.bound
+        )
+    }
+}
+
+impl std::error::Error for BoundTooBig {}
 
 /// How far to search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoomConfig {
     /// At most this many preemptions per execution; None explores all.
     pub preemption_bound: Option<usize>,
-    /// A safety cap: past it the search stops, and the outcome says it is
-    /// not complete (a correct strategy is then not proven).
+    /// A safety cap on the whole search (every pass of the deepening
+    /// together): past it the search stops and the outcome is inconclusive
+    /// (a correct strategy is then not proven).
     pub max_duration: Duration,
     /// Record every step (for traces); off in the matrix.
     pub record_steps: bool,
@@ -40,6 +70,14 @@ impl LoomConfig {
             sequential_only: false,
         }
     }
+
+    /// Refuses a bound loom does not take.
+    pub fn validate(&self) -> Result<(), BoundTooBig> {
+        match self.preemption_bound {
+            Some(bound) if bound > MAX_BOUND => Err(BoundTooBig { bound }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What an exploration found.
@@ -51,6 +89,8 @@ pub struct Explored {
     /// Failing executions that `sequential_only` set aside (they needed a
     /// stale read), over every pass.
     pub set_aside: u64,
+    /// Passes of the deepening run (bound 0, 1, ...); one when unbounded.
+    pub passes: usize,
 }
 
 /// Explores `body` (one execution of the model: spawn, run, check) under
@@ -59,52 +99,117 @@ pub struct Explored {
 /// With a bound `n` it searches at bound 0, then 1, ... up to `n` and stops
 /// at the first failure, so the failure it reports has the fewest
 /// preemptions that show it (and a bug is found in far fewer executions
-/// than a search that starts at `n`). The executions of every pass count.
+/// than a search that starts at `n`). The executions of every pass count,
+/// and `max_duration` caps them all together: each pass gets what is left.
+///
+/// A bound above [`MAX_BOUND`] runs nothing: the outcome is inconclusive
+/// ([`Limit::LoomBound`]); call [`LoomConfig::validate`] first to refuse it.
 pub fn explore<F, N>(config: &LoomConfig, label: N, body: F) -> Explored
 where
     N: Fn(usize) -> String + Send + 'static,
     F: Fn(Probe) -> Result<(), Vec<Violation>> + Send + Sync + 'static,
 {
+    if let Err(refused) = config.validate() {
+        return Explored {
+            outcome: Outcome::inconclusive(
+                Limit::LoomBound,
+                refused.to_string(),
+                Work::Executions {
+                    count: 0,
+                    bound: config.preemption_bound,
+                },
+                Duration::ZERO,
+            ),
+            last: ProbeState::default(),
+            set_aside: 0,
+            passes: 0,
+        };
+    }
     let config = *config;
     std::thread::Builder::new()
         .name("racelab-loom".into())
-        .spawn(move || {
-            let body = Arc::new(body);
-            let bounds: Vec<Option<usize>> = match config.preemption_bound {
-                None => vec![None],
-                Some(n) => (0..=n).map(Some).collect(),
-            };
-            let (mut executions, mut elapsed, mut set_aside) = (0, Duration::ZERO, 0);
-            let mut last = None;
-            for bound in bounds {
-                let pass = LoomConfig {
-                    preemption_bound: bound,
-                    ..config
-                };
-                let body = Arc::clone(&body);
-                let mut found = run(&pass, &label, move |probe| body(probe));
-                if let Work::Executions { count, .. } = found.outcome.work {
-                    executions += count;
-                }
-                elapsed += found.outcome.elapsed;
-                set_aside += found.set_aside;
-                found.outcome.work = Work::Executions {
-                    count: executions,
-                    bound,
-                };
-                found.outcome.elapsed = elapsed;
-                found.set_aside = set_aside;
-                let done = found.outcome.verdict() != super::Verdict::Holds;
-                last = Some(found);
-                if done {
-                    break;
-                }
-            }
-            last.expect("at least one pass")
-        })
+        .spawn(move || deepen(&config, &label, Arc::new(body)))
         .expect("spawn the loom runner thread")
         .join()
         .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+}
+
+/// The passes of [`explore`], on the runner thread.
+fn deepen<F, N>(config: &LoomConfig, label: &N, body: Arc<F>) -> Explored
+where
+    N: Fn(usize) -> String,
+    F: Fn(Probe) -> Result<(), Vec<Violation>> + Send + Sync + 'static,
+{
+    let started = Instant::now();
+    // A range, not a list: the bound may be up to MAX_BOUND.
+    let (first, last_bound) = match config.preemption_bound {
+        None => (None, None),
+        Some(n) => (Some(0), Some(n)),
+    };
+    let mut bound = first;
+    let (mut executions, mut set_aside, mut passes) = (0, 0, 0);
+    let mut last: Option<Explored> = None;
+    loop {
+        let left = config.max_duration.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            // The cap ran out between passes: what was searched holds, but
+            // the bound asked for was not covered.
+            let searched = last.as_ref().map_or(0, |l| l.passes);
+            let mut found = last.unwrap_or_else(|| Explored {
+                outcome: Outcome::holds(Work::Executions { count: 0, bound }, Duration::ZERO),
+                last: ProbeState::default(),
+                set_aside: 0,
+                passes: 0,
+            });
+            found.outcome.inconclusive = Some(time_cap(config, searched));
+            found.outcome.elapsed = started.elapsed();
+            return found;
+        }
+        let pass = LoomConfig {
+            preemption_bound: bound,
+            max_duration: left,
+            ..*config
+        };
+        let body = Arc::clone(&body);
+        let mut found = run(&pass, label, move |probe| body(probe));
+        passes += 1;
+        if let Work::Executions { count, .. } = found.outcome.work {
+            executions += count;
+        }
+        set_aside += found.set_aside;
+        found.outcome.work = Work::Executions {
+            count: executions,
+            bound,
+        };
+        found.outcome.elapsed = started.elapsed();
+        found.set_aside = set_aside;
+        found.passes = passes;
+        if found.outcome.inconclusive.as_ref().map(|i| i.limit) == Some(Limit::TimeCap) {
+            found.outcome.inconclusive = Some(time_cap(config, passes));
+        }
+        let done = found.outcome.verdict() != super::Verdict::Holds;
+        if done || bound == last_bound {
+            return found;
+        }
+        bound = bound.map(|b| b + 1);
+        last = Some(found);
+    }
+}
+
+fn time_cap(config: &LoomConfig, passes: usize) -> Inconclusive {
+    let asked = match config.preemption_bound {
+        Some(n) => format!("bound {n}"),
+        None => "every interleaving".to_string(),
+    };
+    Inconclusive::new(
+        Limit::TimeCap,
+        format!(
+            "the search stopped at its cap of {:.1?} after {passes} pass{} of the deepening, \
+             before it covered {asked}",
+            config.max_duration,
+            if passes == 1 { "" } else { "es" }
+        ),
+    )
 }
 
 fn run<F, N>(config: &LoomConfig, label: &N, body: F) -> Explored
@@ -150,26 +255,30 @@ where
     };
     let elapsed = started.elapsed();
     let last = probe.snapshot();
+    let mut inconclusive = None;
     let violations = match result {
         Ok(()) => Vec::new(),
         Err(payload) => match found.lock().unwrap_or_else(PoisonError::into_inner).take() {
             Some(violations) => violations,
-            None => vec![Violation::from_panic(
-                &panic_message(&*payload),
-                &last,
-                label,
-            )],
+            None => match checker_limit(&*payload) {
+                Some(limit) => {
+                    inconclusive = Some(limit);
+                    Vec::new()
+                }
+                None => vec![Violation::from_panic(
+                    &panic_message(&*payload),
+                    &last,
+                    label,
+                )],
+            },
         },
     };
-    let inconclusive = (violations.is_empty() && elapsed >= config.max_duration).then(|| {
-        super::Inconclusive::new(
-            super::Limit::TimeCap,
-            format!(
-                "the search stopped after {:.1?}, before it covered its bound",
-                config.max_duration
-            ),
-        )
-    });
+    // Loom returns quietly when its cap runs out: only the clock tells a
+    // cut search from a complete one (a search that ends right at the cap
+    // is called cut: inconclusive, never a false "holds").
+    if violations.is_empty() && inconclusive.is_none() && elapsed >= config.max_duration {
+        inconclusive = Some(Inconclusive::new(Limit::TimeCap, String::new()));
+    }
     Explored {
         outcome: Outcome {
             violations,
@@ -182,5 +291,6 @@ where
         },
         last,
         set_aside: set_aside.load(SeqCst),
+        passes: 1,
     }
 }

@@ -18,8 +18,8 @@
 //! Shuttle models every atomic as SeqCst: Relaxed-ordering bugs are
 //! invisible here (loom proves them).
 
-use super::{Outcome, Work};
-use crate::check::{Violation, panic_message};
+use super::{Inconclusive, Outcome, Work};
+use crate::check::{Violation, checker_limit, panic_message};
 use crate::probe::Probe;
 use crate::sync::{Backend, Shuttle};
 use shuttle::scheduler::{PctScheduler, Schedule, Scheduler, Task, TaskId};
@@ -37,7 +37,14 @@ pub struct ShuttleConfig {
     pub pct_depth: usize,
     /// Where the search starts; see the module docs for replay.
     pub seed: u64,
+    /// Scheduling steps one schedule may take; a schedule past it makes the
+    /// search inconclusive ([`Limit::StepCap`](super::Limit::StepCap)).
+    pub max_steps: usize,
 }
+
+/// The step cap the matrix uses: far above what any built-in plan needs
+/// (a few thousand steps), so only a livelock reaches it.
+pub const DEFAULT_MAX_STEPS: usize = 100_000;
 
 /// The seed the matrix and the tests use unless told otherwise: a fixed one,
 /// so a verdict never depends on luck (`--seed` explores other schedules).
@@ -49,6 +56,7 @@ impl ShuttleConfig {
             iterations,
             pct_depth: 3,
             seed,
+            max_steps: DEFAULT_MAX_STEPS,
         }
     }
 }
@@ -141,42 +149,53 @@ where
         rng: config.seed,
         current: Arc::clone(&current),
     };
-    let (count, violations) = run(random, label, Arc::clone(&body));
-    if !violations.is_empty() {
+    let (count, stop) = run(random, config.max_steps, label, Arc::clone(&body));
+    if let Some(stop) = stop {
         let work = Work::Schedules {
             count,
             scheduler: "random",
             seed: current.load(SeqCst),
         };
-        return outcome(violations, work, started.elapsed());
+        return outcome(stop, work, started.elapsed());
     }
     let pct =
         PctScheduler::new_from_seed(config.seed, config.pct_depth, config.iterations as usize);
-    let (more, violations) = run(pct, label, body);
+    let (more, stop) = run(pct, config.max_steps, label, body);
     let work = Work::Schedules {
         count: count + more,
-        scheduler: if violations.is_empty() {
-            "random+pct"
-        } else {
-            "pct"
-        },
+        scheduler: if stop.is_none() { "random+pct" } else { "pct" },
         seed: config.seed,
     };
-    outcome(violations, work, started.elapsed())
+    match stop {
+        Some(stop) => outcome(stop, work, started.elapsed()),
+        None => Outcome::holds(work, started.elapsed()),
+    }
 }
 
-fn outcome(violations: Vec<Violation>, work: Work, elapsed: Duration) -> Outcome {
+/// Why a schedule stopped the search.
+enum Stop {
+    /// The code under test broke an invariant.
+    Violated(Vec<Violation>),
+    /// Shuttle's own cap stopped the schedule.
+    Limit(Inconclusive),
+}
+
+fn outcome(stop: Stop, work: Work, elapsed: Duration) -> Outcome {
+    let (violations, inconclusive) = match stop {
+        Stop::Violated(violations) => (violations, None),
+        Stop::Limit(why) => (Vec::new(), Some(why)),
+    };
     Outcome {
         violations,
         work,
         elapsed,
-        inconclusive: None,
+        inconclusive,
     }
 }
 
-/// One scheduler's run: the schedules it ran, and the first failure's
-/// violations (empty if none).
-fn run<S, F, N>(scheduler: S, label: &N, body: Arc<F>) -> (u64, Vec<Violation>)
+/// One scheduler's run: the schedules it ran, and why the first one that
+/// failed stopped (None if none did).
+fn run<S, F, N>(scheduler: S, max_steps: usize, label: &N, body: Arc<F>) -> (u64, Option<Stop>)
 where
     S: Scheduler + 'static,
     N: Fn(usize) -> String,
@@ -189,8 +208,9 @@ where
     // We report the seed ourselves; shuttle's printout would name a schedule
     // string our command line does not take.
     config.failure_persistence = FailurePersistence::None;
-    // A spinner that never yields the lock would otherwise spin forever.
-    config.max_steps = MaxSteps::FailAfter(100_000);
+    // A spinner that never yields the lock would otherwise spin forever;
+    // a schedule past the cap is inconclusive, not the code's fault.
+    config.max_steps = MaxSteps::FailAfter(max_steps);
     // Shuttle warns once per run that it treats Relaxed as SeqCst; the
     // pairs' expectations say so already (`Expect::Either`).
     config.silence_warnings = true;
@@ -210,16 +230,21 @@ where
             })
         }))
     };
-    let violations = match result {
-        Ok(_) => Vec::new(),
-        Err(payload) => match found.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            Some(violations) => violations,
-            None => vec![Violation::from_panic(
-                &panic_message(&*payload),
-                &probe.snapshot(),
-                label,
-            )],
-        },
+    let stop = match result {
+        Ok(_) => None,
+        Err(payload) => Some(
+            match found.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                Some(violations) => Stop::Violated(violations),
+                None => match checker_limit(&*payload) {
+                    Some(why) => Stop::Limit(why),
+                    None => Stop::Violated(vec![Violation::from_panic(
+                        &panic_message(&*payload),
+                        &probe.snapshot(),
+                        label,
+                    )]),
+                },
+            },
+        ),
     };
-    (executions.load(SeqCst), violations)
+    (executions.load(SeqCst), stop)
 }

@@ -65,6 +65,7 @@ pub fn threads_config(rounds: u32) -> ThreadsConfig {
     ThreadsConfig {
         rounds,
         hold: Duration::from_millis(100),
+        ..ThreadsConfig::default()
     }
 }
 

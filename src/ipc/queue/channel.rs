@@ -764,6 +764,7 @@ impl Channel {
     ///   taken one read of what it wrote so far.
     fn mid_record_window(&self) {
         let s = self.s();
+        let _waiting = crate::process::progress::in_window();
         let closed = || s.window_closed.load(SeqCst) != 0;
         if self.window_open(Arm::TearWindow) {
             if s.parked.fetch_add(1, SeqCst) == 0 {
@@ -781,6 +782,7 @@ impl Channel {
     fn before_read_window(&self, deadline: Instant) {
         if self.window_open(Arm::SmallSendBuffer) {
             let s = self.s();
+            let _waiting = crate::process::progress::in_window();
             let left = deadline.saturating_duration_since(Instant::now());
             poll_until(WINDOW.min(left), || {
                 s.window_closed.load(SeqCst) != 0 || s.parked.load(SeqCst) >= 1

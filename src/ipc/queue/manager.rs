@@ -95,7 +95,9 @@ impl ProcessQueue for Manager {
             "ok" => Ok(()),
             "full" => Err(QueueError::Full),
             "closed" => Err(QueueError::Closed),
-            other => Err(QueueError::Os(format!("the manager answered `{other}`"))),
+            other => Err(QueueError::Corrupt(format!(
+                "the manager answered `{other}`"
+            ))),
         }
     }
 
@@ -106,13 +108,15 @@ impl ProcessQueue for Manager {
             Some(("item", n)) => {
                 let item = n
                     .parse()
-                    .map_err(|_| QueueError::Os(format!("the manager answered `{answer}`")))?;
+                    .map_err(|_| QueueError::Corrupt(format!("the manager answered `{answer}`")))?;
                 self.ledger.took(item);
                 Ok(item)
             }
             _ if answer == "empty" => Err(QueueError::Empty),
             _ if answer == "closed" => Err(QueueError::Closed),
-            _ => Err(QueueError::Os(format!("the manager answered `{answer}`"))),
+            _ => Err(QueueError::Corrupt(format!(
+                "the manager answered `{answer}`"
+            ))),
         }
     }
 
@@ -120,7 +124,9 @@ impl ProcessQueue for Manager {
         self.ledger.close();
         match self.ask("close")?.as_str() {
             "ok" => Ok(()),
-            other => Err(QueueError::Os(format!("the manager answered `{other}`"))),
+            other => Err(QueueError::Corrupt(format!(
+                "the manager answered `{other}`"
+            ))),
         }
     }
 

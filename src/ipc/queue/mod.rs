@@ -62,7 +62,7 @@ pub fn split(item: u64) -> (u32, u32) {
     ((item >> 32) as u32, item as u32)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum QueueError {
     /// A put found no room within its bound (Python's `queue.Full`).
     Full,
@@ -78,6 +78,12 @@ pub enum QueueError {
     NegativeTimeout,
     /// A timeout longer than racelab ever waits (a year), or infinite.
     TimeoutTooLong,
+    /// A lock inside the queue was still held at its bound (the message
+    /// says which): the queue is stuck, not the system.
+    Stuck(String),
+    /// The queue handed back what is no item, or its server answered what
+    /// is no answer (the message says what): the queue's fault.
+    Corrupt(String),
     /// The operating system refused (the message says what).
     Os(String),
 }
@@ -96,7 +102,9 @@ impl std::fmt::Display for QueueError {
                 "'timeout' must be at most {} s (a year)",
                 crate::process::LONGEST_WAIT.as_secs()
             ),
-            QueueError::Os(e) => write!(f, "{e}"),
+            QueueError::Stuck(e) | QueueError::Corrupt(e) | QueueError::Os(e) => {
+                write!(f, "{e}")
+            }
         }
     }
 }

@@ -32,8 +32,9 @@
 //! - **High water**: `mq_curmsgs` sampled right after each successful put:
 //!   a count the queue really held at that moment, so never above the
 //!   true peak, though it may miss a peak between two samples.
-//! - **Name**: `/racelab-<pid>-mq<n>`, created `O_EXCL` with mode 0600
-//!   and unlinked at once: forked workers inherit the descriptor and never
+//! - **Name**: `/racelab-<pid>-<random>` (see `ipc::mq_name`: nobody can
+//!   guess it, and one that exists already is an error naming it),
+//!   created `O_EXCL` with mode 0600 and unlinked at once: forked workers inherit the descriptor and never
 //!   open the name, so nothing is left in the kernel even when the parent
 //!   is killed with SIGKILL and no destructor runs. /dev/mqueue may not be mounted, so the names are not
 //!   listed anywhere: [`names_made`] lets a test try `mq_open` on each and
@@ -47,15 +48,16 @@
 
 use super::{FOREVER, Ledger, ProcessQueue, QueueError};
 use crate::ipc::mapping::Mapped;
-use crate::process::arena::{Arena, PREFIX};
+use crate::ipc::mq_name::QueueName;
+use crate::process::arena::Arena;
 use crate::process::deadline;
 use crate::process::lock::realtime_deadline;
 use nix::errno::Errno;
-use nix::mqueue::{MQ_OFlag, MqAttr, MqdT, mq_close, mq_getattr, mq_open, mq_unlink};
-use nix::sys::stat::Mode;
+use nix::mqueue::{MQ_OFlag, MqAttr, MqdT, mq_close, mq_getattr, mq_unlink};
 use std::ffi::CString;
 use std::io;
 use std::os::fd::AsRawFd;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
@@ -73,18 +75,12 @@ const MARKER: u32 = 0;
 const SIZE: usize = std::mem::size_of::<u64>();
 
 /// Queue names this process has made so far.
-static MADE: AtomicU64 = AtomicU64::new(0);
-
-/// The name of the `n`th message queue made by process `pid`.
-pub fn name(pid: u32, n: u64) -> CString {
-    CString::new(format!("/{PREFIX}{pid}-mq{n}")).expect("no NUL in a queue name")
-}
+static MADE: Mutex<Vec<CString>> = Mutex::new(Vec::new());
 
 /// Every message queue name this process has made (each one should be
 /// gone once its queue was dropped).
 pub fn names_made() -> Vec<CString> {
-    let pid = std::process::id();
-    (0..MADE.load(SeqCst)).map(|n| name(pid, n)).collect()
+    MADE.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// The largest capacity an unprivileged process may ask of the kernel:
@@ -141,20 +137,20 @@ impl MessageQueue {
         let cells = unsafe { Mapped::<Cells>::create(arena, "mqueue-cells")? };
         let ledger = Ledger::new(arena, "mqueue")?;
         let creator = std::process::id();
-        let name = name(creator, MADE.fetch_add(1, SeqCst));
+        let queue_name = QueueName::fresh(arena)?;
         let attr = MqAttr::new(0, capacity as _, SIZE as _, 0);
         // Blocking descriptor: every wait is bounded by its own deadline.
-        let mqd = mq_open(
-            name.as_c_str(),
-            MQ_OFlag::O_CREAT | MQ_OFlag::O_EXCL | MQ_OFlag::O_RDWR | MQ_OFlag::O_CLOEXEC,
-            Mode::S_IRUSR | Mode::S_IWUSR,
-            Some(&attr),
-        )?;
+        let mqd = queue_name.create(MQ_OFlag::O_RDWR | MQ_OFlag::O_CLOEXEC, &attr)?;
+        let name = queue_name.as_c_str().to_owned();
+        MADE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(name.clone());
         // Nobody opens the queue by name: the workers inherit the
-        // descriptor. So the name goes at once, and even a parent killed
-        // with SIGKILL (no destructor runs) leaves nothing in the kernel;
-        // the queue itself lives until its last descriptor closes.
-        mq_unlink(name.as_c_str())?;
+        // descriptor. So the name goes at once (dropping it unlinks it),
+        // and even a parent killed with SIGKILL (no destructor runs) leaves
+        // nothing in the kernel; the queue lives until its last descriptor
+        // closes.
+        drop(queue_name);
         Ok(MessageQueue {
             name,
             mqd: Some(mqd),
@@ -165,7 +161,7 @@ impl MessageQueue {
         })
     }
 
-    /// The queue's name (`/racelab-<pid>-mq<n>`).
+    /// The queue's name (`/racelab-<pid>-<random>`).
     pub fn name(&self) -> &std::ffi::CStr {
         &self.name
     }
@@ -275,7 +271,7 @@ impl ProcessQueue for MessageQueue {
             };
             if got >= 0 {
                 if got as usize != SIZE {
-                    return Err(QueueError::Os(format!("a message of {got} bytes")));
+                    return Err(QueueError::Corrupt(format!("a message of {got} bytes")));
                 }
                 if priority == MARKER {
                     // The baton: put the marker back for the next waiter.

@@ -184,7 +184,7 @@ impl ShmQueue {
             libc::EOWNERDEAD => unsafe {
                 libc::pthread_mutex_consistent(self.r().mutex.get());
             },
-            libc::ETIMEDOUT => return Err(QueueError::Os("the queue's mutex is stuck".into())),
+            libc::ETIMEDOUT => return Err(QueueError::Stuck("the queue's mutex is stuck".into())),
             e => return Err(io::Error::from_raw_os_error(e).into()),
         }
         Ok(Guard(self))
@@ -343,6 +343,7 @@ impl ShmQueue {
             return;
         }
         let r = self.r();
+        let _waiting = crate::process::progress::in_window();
         let closed = || r.window_closed.load(SeqCst) != 0;
         if r.if_turn.swap(1, SeqCst) == 0 {
             poll_until(WINDOW, || closed() || r.if_asleep.load(SeqCst) >= 2);
@@ -380,7 +381,7 @@ impl ShmQueue {
         if Self::sem_wait(&self.r().sem_mutex, &realtime_deadline(FOREVER))? {
             Ok(SemGuard(self))
         } else {
-            Err(QueueError::Os(
+            Err(QueueError::Stuck(
                 "the queue's mutex semaphore is stuck".into(),
             ))
         }
@@ -471,6 +472,7 @@ impl ShmQueue {
     /// Holds the first two producers between reading and writing `len`.
     fn unlocked_window(&self) {
         let r = self.r();
+        let _waiting = crate::process::progress::in_window();
         r.window_inside.fetch_add(1, SeqCst);
         poll_until(WINDOW, || {
             r.window_closed.load(SeqCst) != 0 || r.window_inside.load(SeqCst) >= 2

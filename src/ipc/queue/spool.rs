@@ -152,7 +152,7 @@ fn realtime(deadline: Instant, cap: Duration) -> libc::timespec {
 fn decode(bytes: &[u8]) -> Result<u64, QueueError> {
     let bytes: [u8; 8] = bytes
         .try_into()
-        .map_err(|_| QueueError::Os(format!("a spool message of {} bytes", bytes.len())))?;
+        .map_err(|_| QueueError::Corrupt(format!("a spool message of {} bytes", bytes.len())))?;
     Ok(u64::from_le_bytes(bytes))
 }
 
@@ -258,7 +258,9 @@ impl Spool {
                 }
             }
             if Instant::now() >= give_up {
-                return Err(QueueError::Os("no spool message could be claimed".into()));
+                return Err(QueueError::Stuck(
+                    "no spool message could be claimed".into(),
+                ));
             }
             before = Some(keys);
         }
@@ -310,6 +312,7 @@ impl Spool {
         };
         match c.window_key.compare_exchange(0, mark, SeqCst, SeqCst) {
             Ok(_) => {
+                let _waiting = crate::process::progress::in_window();
                 poll_until(WINDOW, || {
                     c.window_joined.load(SeqCst) != 0 || c.window_closed.load(SeqCst) != 0
                 });

@@ -82,7 +82,7 @@ pub enum Acquired {
 }
 
 /// Why the lock was not taken.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LockError {
     /// Still held at the deadline; by this pid, when the lock knows it.
     Stuck {
@@ -119,12 +119,17 @@ pub fn exclusive<R>(
     repair: impl FnOnce(),
     f: impl FnOnce() -> R,
 ) -> Result<R, LockError> {
+    use super::progress::{Step, enter, finish};
+    enter(Step::Locking);
     if lock.acquire(within)? == Acquired::OwnerDied {
+        enter(Step::Critical);
         repair();
         lock.mark_consistent();
     }
+    enter(Step::Critical);
     let result = f();
     lock.release();
+    finish();
     Ok(result)
 }
 
