@@ -6,7 +6,7 @@
 //! The negative controls hand each judge a deliberately wrong reader's
 //! answer and require it to be caught.
 
-use racelab::fuzzing::{self, Failure, frames, spool, ticket_db};
+use racelab::fuzzing::{self, Failure, cli_args, frames, spool, ticket_db};
 use racelab::ipc::queue::QueueError;
 use racelab::ipc::queue::channel::ChannelError;
 use racelab::process::filedb::{Db, ReadError};
@@ -62,8 +62,13 @@ fn spool_reader_takes_each_planted_file_once_in_key_order() {
 }
 
 #[test]
+fn cli_parser_refuses_any_argument_vector_with_one_line_of_bad_input() {
+    replay("cli_args");
+}
+
+#[test]
 fn every_target_has_a_check() {
-    for target in ["frames", "ticket_db", "spool"] {
+    for target in ["frames", "ticket_db", "spool", "cli_args"] {
         assert!(fuzzing::by_name(target).is_some(), "{target}");
     }
     assert!(fuzzing::by_name("no-such-target").is_none());
@@ -167,4 +172,34 @@ fn the_spool_input_skips_what_is_not_a_file_name() {
     .concat();
     let names: Vec<Vec<u8>> = spool::planted(&data).into_iter().map(|f| f.name).collect();
     assert_eq!(names, vec![b"b".to_vec(), b"\xff".to_vec()]);
+}
+
+#[test]
+fn the_cli_judge_catches_an_unasked_help_a_run_failure_and_a_multiline_error() {
+    let args = cli_args::argv(b"matrix\0--model\0nope");
+    let refused = |kind, message: &str| cli_args::Answer::Refused(kind, message.to_string());
+    let bad = racelab::cli::Failure::BadInput;
+    assert!(cli_args::judge(&args, &refused(bad, "invalid value `nope` for --model")).is_ok());
+    let shown = cli_args::Answer::Show("Usage: racelab".into());
+    assert!(is_broken(cli_args::judge(&args, &shown)));
+    let run_failed = racelab::cli::Failure::RunFailed;
+    assert!(is_broken(cli_args::judge(
+        &args,
+        &refused(run_failed, "no fork")
+    )));
+    assert!(is_broken(cli_args::judge(
+        &args,
+        &refused(bad, "error:\n  usage")
+    )));
+    assert!(is_broken(cli_args::judge(&args, &refused(bad, " "))));
+    let long = "x".repeat(cli_args::MAX_MESSAGE + 1);
+    assert!(is_broken(cli_args::judge(&args, &refused(bad, &long))));
+}
+
+#[test]
+fn cli_input_splits_at_nul_after_the_program_name() {
+    let args = cli_args::argv(b"rush\0--buyers\0\xff");
+    let bytes: Vec<&[u8]> = args.iter().map(|a| a.as_encoded_bytes()).collect();
+    assert_eq!(bytes, [&b"racelab"[..], b"rush", b"--buyers", b"\xff"]);
+    assert_eq!(cli_args::argv(b"").len(), 1);
 }

@@ -13,10 +13,9 @@
 //!   stream and TCP transports.
 //! - [`ticket_db`]: the ticket database file.
 //! - [`spool`]: message files and their names in a spool directory.
-//! - `cli_args`: the command line's arguments. Its check is written against
-//!   `racelab::cli::parse`, which the command line's move into the library
-//!   brings; until then `cli_args.rs` is not compiled.
+//! - [`cli_args`]: the command line's arguments ([`crate::cli::parse`]).
 
+pub mod cli_args;
 pub mod frames;
 pub mod spool;
 pub mod ticket_db;
@@ -66,6 +65,7 @@ pub fn by_name(target: &str) -> Option<Check> {
         "frames" => frames::check,
         "ticket_db" => ticket_db::check,
         "spool" => spool::check,
+        "cli_args" => cli_args::check,
         _ => return None,
     })
 }
