@@ -152,8 +152,23 @@ fn the_spool_judge_catches_a_wrong_order_a_made_up_item_and_a_short_file_read() 
         name: b"0".to_vec(),
         content: vec![1, 2, 3],
     }];
+    assert!(
+        spool::judge(
+            &short,
+            &[Err(QueueError::Corrupt("3 bytes".into())), empty.clone()]
+        )
+        .is_ok()
+    );
     // A short file zero-filled into an item, not refused.
-    assert!(is_broken(spool::judge(&short, &[Ok(0x030201), empty])));
+    assert!(is_broken(spool::judge(
+        &short,
+        &[Ok(0x030201), empty.clone()]
+    )));
+    // Refused, but as the system's failure, not the spool's.
+    assert!(is_broken(spool::judge(
+        &short,
+        &[Err(QueueError::Os("3 bytes".into())), empty]
+    )));
 }
 
 #[test]

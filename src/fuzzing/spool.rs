@@ -4,8 +4,9 @@
 //! both ways of claiming a file:
 //!
 //! - One get per planted file, in the order of the names' bytes (the
-//!   order of keys): an 8-byte file gives its item, any other size a typed
-//!   [`QueueError::Os`]; then [`QueueError::Empty`]. Never a panic, and
+//!   order of keys): an 8-byte file gives its item, any other size
+//!   [`QueueError::Corrupt`] (no item: the spool's fault, not the
+//!   system's); then [`QueueError::Empty`]. Never a panic, and
 //!   never a wait: every get answers at once.
 //! - Nothing is left in the spool: a file is removed once claimed, even
 //!   one that is not a message.
@@ -98,7 +99,7 @@ pub fn judge(files: &[Planted], gets: &[Result<u64, QueueError>]) -> Result<(), 
     for (i, (file, got)) in files.iter().zip(gets).enumerate() {
         let right = match <[u8; 8]>::try_from(file.content.as_slice()) {
             Ok(item) => got.as_ref() == Ok(&u64::from_le_bytes(item)),
-            Err(_) => matches!(got, Err(QueueError::Os(_))),
+            Err(_) => matches!(got, Err(QueueError::Corrupt(_))),
         };
         ensure(right, || {
             format!(
