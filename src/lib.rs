@@ -90,6 +90,7 @@
 pub mod check;
 pub mod cli;
 pub mod explain;
+pub mod fuzzing;
 pub mod ipc;
 pub mod lock;
 pub mod model;

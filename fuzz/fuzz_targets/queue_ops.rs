@@ -5,7 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use racelab::model::queue::{CheckOutsideLock, CondvarQueue, IfNotWhile, OneCondvar, QueueImpl, WhileLoop};
+use racelab::model::queue::{
+    CheckOutsideLock, CondvarQueue, IfNotWhile, OneCondvar, QueueImpl, WhileLoop,
+};
 use racelab::model::reference::{QueueOp, first_disagreement};
 use racelab::probe::Probe;
 use racelab::sync::Std;
@@ -18,7 +20,9 @@ fn check<Q: QueueImpl<Std, u32>>(capacity: usize, ops: &[QueueOp]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&first, rest)) = data.split_first() else { return };
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
     let capacity = usize::from(first % 4) + 1;
     let ops: Vec<QueueOp> = rest
         .chunks(2)

@@ -18,15 +18,45 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Db {
     pub count: i64,
-    /// Seat -> buyer.
+    /// Seat -> buyer. A file that lists a seat twice does not parse: read
+    /// into a map, the second sale would replace the first with no error.
+    #[serde(deserialize_with = "each_seat_once")]
     pub ledger: BTreeMap<usize, usize>,
+}
+
+fn each_seat_once<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<usize, usize>, D::Error> {
+    struct Seats;
+    impl<'de> serde::de::Visitor<'de> for Seats {
+        type Value = BTreeMap<usize, usize>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of seat to buyer")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut ledger = BTreeMap::new();
+            while let Some((seat, buyer)) = map.next_entry()? {
+                if ledger.insert(seat, buyer).is_some() {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "seat {seat} listed twice"
+                    )));
+                }
+            }
+            Ok(ledger)
+        }
+    }
+    d.deserialize_map(Seats)
 }
 
 /// Why a read failed: the bytes seen, if they did not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
     Io(String),
-    /// Empty or half-written: what a reader gets from an in-place rewrite.
+    /// Empty or half-written (what a reader gets from an in-place
+    /// rewrite), or not a database at all.
     Torn(String),
 }
 

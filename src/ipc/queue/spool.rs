@@ -81,6 +81,7 @@ use crate::process::arena::Arena;
 use crate::process::deadline;
 use crate::process::lock::realtime_deadline;
 use std::cell::UnsafeCell;
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, OpenOptions};
 use std::io::{self, ErrorKind, Write};
 use std::os::unix::fs::DirBuilderExt;
@@ -198,8 +199,8 @@ impl Spool {
         self.cells.get()
     }
 
-    fn path(&self, sub: &str, key: &str) -> PathBuf {
-        self.dir.join(sub).join(key)
+    fn path(&self, sub: &str, key: impl AsRef<OsStr>) -> PathBuf {
+        self.dir.join(sub).join(key.as_ref())
     }
 
     /// Closed, and no put can still add a message.
@@ -228,11 +229,12 @@ impl Spool {
         written
     }
 
-    /// The keys in `new/`, smallest first.
-    fn listing(&self) -> io::Result<Vec<String>> {
+    /// The keys in `new/`, smallest first. Names as they are, not made
+    /// UTF-8: a name that is not would be looked for under another name.
+    fn listing(&self) -> io::Result<Vec<OsString>> {
         let mut keys = fs::read_dir(self.dir.join("new"))?
-            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
-            .collect::<io::Result<Vec<String>>>()?;
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<io::Result<Vec<OsString>>>()?;
         keys.sort_unstable();
         Ok(keys)
     }
@@ -241,7 +243,7 @@ impl Spool {
     /// the module docs); None when `new/` is empty.
     fn claim(&self) -> Result<Option<u64>, QueueError> {
         let give_up = deadline(FOREVER);
-        let mut before: Option<Vec<String>> = None;
+        let mut before: Option<Vec<OsString>> = None;
         loop {
             let keys = self.listing()?;
             if keys.is_empty() {
@@ -266,7 +268,7 @@ impl Spool {
 
     /// Takes message `key` as the queue's [`Claim`] says; None if another
     /// consumer took it first.
-    fn take(&self, key: &str) -> Result<Option<u64>, QueueError> {
+    fn take(&self, key: &OsStr) -> Result<Option<u64>, QueueError> {
         let queued = self.path("new", key);
         match self.claim {
             Claim::Rename => {
@@ -298,12 +300,14 @@ impl Spool {
     /// The read-then-delete race window: the first reader waits between
     /// its read and its delete until another reader has read the same file
     /// (or the window's bound passes); later readers go straight on.
-    fn window(&self, key: &str) {
+    fn window(&self, key: &OsStr) {
         let c = self.c();
         if !self.armed.load(SeqCst) || c.window_closed.load(SeqCst) != 0 {
             return;
         }
-        let Ok(mark) = key.parse::<u64>().map(|k| k + 1) else {
+        // Any name may be planted in `new/`: u64::MAX too, which has no + 1.
+        let mark = key.to_str().and_then(|k| k.parse::<u64>().ok());
+        let Some(mark) = mark.and_then(|k| k.checked_add(1)) else {
             return;
         };
         match c.window_key.compare_exchange(0, mark, SeqCst, SeqCst) {
