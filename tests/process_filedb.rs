@@ -1,4 +1,4 @@
-//! The ticket database's writes (SCENARIOS.md pitfalls): the lessons'
+//! The ticket database's writes (docs/scenarios.md, "Pitfalls"): the lessons'
 //! in-place rewrite lets a reader see an empty file; a temporary file
 //! renamed over the database never does. The reader is scheduled into the
 //! writer's window on purpose (a handshake over shared memory), so the

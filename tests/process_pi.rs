@@ -1,4 +1,4 @@
-//! SCENARIOS.md §5: ten worker processes compute pi and hand their partial
+//! docs/scenarios.md §5: ten worker processes compute pi and hand their partial
 //! sums to the parent through each IPC mechanism. Every mechanism delivers
 //! every partial sum exactly once, so every one gives the single-process pi
 //! (to 1e-9; in fact to the last bit, as the parent adds in worker order),

@@ -1,5 +1,5 @@
 //! The lessons' IPC pitfalls, each shown failing every run next to its fix
-//! (SCENARIOS.md, "Pitfalls", and §5's semaphore and signal). Every test
+//! (docs/scenarios.md, "Pitfalls", and §5's semaphore and signal). Every test
 //! runs in its own process with a timeout; every worker has a deadline.
 
 use racelab::ipc::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};

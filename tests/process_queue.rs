@@ -1,4 +1,4 @@
-//! SCENARIOS.md §4 over processes, for every process queue racelab has
+//! docs/scenarios.md §4 over processes, for every process queue racelab has
 //! (`Via::ALL`: the shared-memory rings and the kernel transports): 3
 //! producer and 2 consumer processes, checked with the thread tier's
 //! invariants. Every correct queue holds with either ending; every broken

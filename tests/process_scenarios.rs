@@ -1,4 +1,4 @@
-//! The lessons' process scenarios (SCENARIOS.md §1, §6, §7).
+//! The lessons' process scenarios (docs/scenarios.md §1, §6, §7).
 
 use racelab::process::{Strategy, scenario};
 use rusty_fork::rusty_fork_test;

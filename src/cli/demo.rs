@@ -1,5 +1,5 @@
 //! The lessons' scenarios on real threads, one command each:
-//! `racelab counter` (the racy counter, SCENARIOS.md §2) and
+//! `racelab counter` (the racy counter, docs/scenarios.md §2) and
 //! `racelab queue` (producer/consumer, §4).
 
 use super::range::{seconds, text, whole};

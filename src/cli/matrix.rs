@@ -244,7 +244,7 @@ fn run_here(cells: &[(Pair, Tier)], scale: &Scale, bar: &ProgressBar) -> Vec<Out
     // that the silent one replaces it.
     crate::tier::shuttle::init_panic_hook();
     super::silence_panics();
-    let outcomes = cells
+    cells
         .iter()
         .map(|(pair, tier)| {
             bar.set_message(format!("{}/{} on {tier}", pair.model, pair.strategy));
@@ -254,8 +254,7 @@ fn run_here(cells: &[(Pair, Tier)], scale: &Scale, bar: &ProgressBar) -> Vec<Out
             bar.inc(1);
             outcome
         })
-        .collect();
-    outcomes
+        .collect()
 }
 
 /// Prints the report; the exit code says whether every row matched.

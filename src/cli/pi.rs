@@ -1,6 +1,6 @@
 //! `racelab pi --via <mechanism|all>`: the lessons' ten workers computing
 //! pi, their partial sums handed to the parent through one IPC mechanism
-//! (SCENARIOS.md §5).
+//! (docs/scenarios.md §5).
 
 use super::range::{text, whole};
 use super::{CliError, Finish, Out};

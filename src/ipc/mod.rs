@@ -1,4 +1,4 @@
-//! The lessons' IPC mechanisms (SCENARIOS.md §5), each computing pi.
+//! The lessons' IPC mechanisms (docs/scenarios.md §5), each computing pi.
 //!
 //! Ten workers each sum a slice of the series `sum 1/(2k+1)^2, k < n` and
 //! hand their partial sum to the parent, which prints `pi = sqrt(8 *

@@ -1,4 +1,4 @@
-//! The ticket rush across processes (SCENARIOS.md §7): buyers start
+//! The ticket rush across processes (docs/scenarios.md §7): buyers start
 //! together; each first searches (reads the remaining count, without the
 //! lock), then buys: reads the count and, if a ticket is left, waits in the
 //! race window, sells the next seat and writes the database back.

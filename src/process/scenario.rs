@@ -1,4 +1,4 @@
-//! The lessons' process scenarios (SCENARIOS.md §1, §6, §7), as functions
+//! The lessons' process scenarios (docs/scenarios.md §1, §6, §7), as functions
 //! the tests assert on and the command line prints.
 
 use super::arena::Arena;

@@ -1,4 +1,4 @@
-//! The lessons' `Manager` queue (SCENARIOS.md §3: "a process-safe queue
+//! The lessons' `Manager` queue (docs/scenarios.md §3: "a process-safe queue
 //! lives in a server process"): one server process owns the items in its
 //! own memory, a `VecDeque` bounded at the capacity, and answers one
 //! request per connection over a Unix socket in the run's private arena.

@@ -1,4 +1,4 @@
-//! Bounded queues between processes (SCENARIOS.md §3–4): one contract,
+//! Bounded queues between processes (docs/scenarios.md §3–4): one contract,
 //! many implementations, the same property checks for all of them.
 //!
 //! A [`ProcessQueue`] is made by the parent before the fork (see [`Via`]),

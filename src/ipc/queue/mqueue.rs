@@ -1,4 +1,4 @@
-//! A POSIX message queue used as a [`ProcessQueue`]: SCENARIOS.md §5's
+//! A POSIX message queue used as a [`ProcessQueue`]: docs/scenarios.md §5's
 //! kernel message queue, carrying §4's items.
 //!
 //! What it guarantees, and what gives it:

@@ -1,4 +1,4 @@
-//! SCENARIOS.md §4 over processes: producers and consumers forked around
+//! docs/scenarios.md §4 over processes: producers and consumers forked around
 //! any [`ProcessQueue`]. The parent waits for the producers, `join`s the
 //! queue (every item processed), then tells the consumers to stop as the
 //! plan's [`Ending`] says. With `Ending::Never` nobody does: each

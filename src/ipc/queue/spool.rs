@@ -1,5 +1,5 @@
 //! A spool directory used as a [`ProcessQueue`]: one file per message, the
-//! maildir way (SCENARIOS.md §5's "a file per child", made a queue).
+//! maildir way (docs/scenarios.md §5's "a file per child", made a queue).
 //!
 //! The spool is `<arena>/spool/` with three directories:
 //! - `tmp/`: a producer writes its message to `tmp/<key>`, then renames it
