@@ -23,7 +23,7 @@
 //! The handler does only what is safe in a signal handler: atomics, and
 //! system calls on memory set up beforehand ([`install`] formats the
 //! prefix and the directories once). What the run made is recorded in
-//! fixed arrays of atomic slots ([`adopt`], [`track_queue`]), never behind
+//! fixed arrays of atomic slots ([`adopt`], `track_queue`), never behind
 //! a lock the interrupted code might hold. Forked workers inherit the
 //! handler: in any process but the one that installed it, the handler
 //! restores the default action and lets the signal kill the process as it

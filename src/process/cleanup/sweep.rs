@@ -13,7 +13,7 @@
 //!
 //! Queue names are unlinked right after they are made, so a queue is left
 //! only when its run was killed in that instant. Its name is then written
-//! in the run's directory ([`mq_name::MARKER`]), which the sweep reads
+//! in the run's directory (`mq_name::MARKER`), which the sweep reads
 //! before removing the directory; where /dev/mqueue is mounted, the sweep
 //! also looks there.
 
