@@ -21,7 +21,7 @@ use super::{Access, ProcessConfig, Store, Strategy, lockfree};
 use crate::check::Violation;
 use crate::check::tickets::{RushPlan, RushReport, check};
 use crate::model::tickets::Ticket;
-use crate::tier::{Inconclusive, Limit, Outcome, Work};
+use crate::tier::Outcome;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -74,36 +74,9 @@ impl RushRun {
 /// Runs up to `config.rounds` rushes; stops at the first violation, or
 /// at the first rush that could not be carried out (inconclusive).
 pub fn run(strategy: Strategy, plan: &RushPlan, config: &ProcessConfig) -> Outcome {
-    let started = Instant::now();
-    let mut rounds = 0;
-    let mut violations = Vec::new();
-    let mut inconclusive = None;
-    while rounds < config.rounds.max(1) && violations.is_empty() && inconclusive.is_none() {
-        rounds += 1;
-        match rush(strategy, plan, config) {
-            Ok(run) => violations = run.violations,
-            Err(RunError::Inconclusive(why)) => inconclusive = Some(why),
-            Err(RunError::Plan(e)) => {
-                inconclusive = Some(Inconclusive::new(Limit::Setup, format!("the plan: {e}")))
-            }
-        }
-    }
-    // A round that could not be set up ran none of its operations.
-    let rounds = rounds
-        - u32::from(
-            inconclusive
-                .as_ref()
-                .is_some_and(|i| i.limit == Limit::Setup),
-        );
-    Outcome {
-        violations,
-        work: Work::Operations {
-            count: 2 * plan.buyers as u64 * u64::from(rounds),
-            rounds,
-        },
-        elapsed: started.elapsed(),
-        inconclusive,
-    }
+    super::failure::rounds(config.rounds, 2 * plan.buyers as u64, || {
+        rush(strategy, plan, config).map(|run| run.violations)
+    })
 }
 
 /// Where the office lives for one rush.

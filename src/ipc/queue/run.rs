@@ -26,7 +26,7 @@ use crate::process::crew::{Crew, Failure};
 use crate::process::failure::{Findings, RunError};
 pub use crate::process::progress::STALL;
 use crate::process::progress::{self, Step, Watchdog};
-use crate::tier::{Inconclusive, Limit, Outcome, Work};
+use crate::tier::Outcome;
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::time::{Duration, Instant};
@@ -242,36 +242,9 @@ const MATRIX_JOIN: Duration = Duration::from_secs(1);
 /// over `via`, stopping at the first violation or the first run that
 /// could not be carried out.
 pub fn outcome(via: Via, plan: &QueuePlan, config: &ProcessConfig) -> Outcome {
-    let started = Instant::now();
-    let mut rounds = 0;
-    let mut violations = Vec::new();
-    let mut inconclusive = None;
-    while rounds < config.rounds.max(1) && violations.is_empty() && inconclusive.is_none() {
-        rounds += 1;
-        match run(plan, via, MATRIX_JOIN) {
-            Ok(r) => violations = r.violations,
-            Err(RunError::Inconclusive(why)) => inconclusive = Some(why),
-            Err(RunError::Plan(e)) => {
-                inconclusive = Some(Inconclusive::new(Limit::Setup, format!("the plan: {e}")))
-            }
-        }
-    }
-    // A round that could not be set up ran none of its operations.
-    let rounds = rounds
-        - u32::from(
-            inconclusive
-                .as_ref()
-                .is_some_and(|i| i.limit == Limit::Setup),
-        );
-    Outcome {
-        violations,
-        work: Work::Operations {
-            count: 2 * plan.total() as u64 * u64::from(rounds),
-            rounds,
-        },
-        elapsed: started.elapsed(),
-        inconclusive,
-    }
+    crate::process::failure::rounds(config.rounds, 2 * plan.total() as u64, || {
+        run(plan, via, MATRIX_JOIN).map(|r| r.violations)
+    })
 }
 
 /// Waits until every item was put; false once the run stalled. Producers
