@@ -1,18 +1,8 @@
 //! The `racelab` command: the matrix's verdicts, its JSON, its exit codes,
 //! and clear errors (no panic, no backtrace) on bad input.
 
-use std::process::{Command, Output};
-
-fn racelab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_racelab"))
-        .args(args)
-        .output()
-        .expect("run the racelab binary")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{racelab, text};
 
 #[test]
 fn matrix_catches_every_broken_counter_strategy_and_exits_zero() {

@@ -8,6 +8,9 @@
 //! no work: fast); the exit statuses and streams through the built binary.
 //! Each test prints how many hostile inputs it tried (`--nocapture`).
 
+mod common;
+use common::{racelab, text};
+
 use proptest::prelude::*;
 use racelab::cli::{self, CliError, Failure, Invocation};
 use std::ffi::{OsStr, OsString};
@@ -535,17 +538,6 @@ proptest! {
 }
 
 // ---- The binary: exit statuses and streams. ----
-
-fn racelab(args: &[&OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_racelab"))
-        .args(args)
-        .output()
-        .expect("run the racelab binary")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Exit status 2, nothing on stdout, one line `racelab: ...` on stderr.
 fn assert_bad_input(args: &[&OsStr], out: &Output) {

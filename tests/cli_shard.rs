@@ -5,20 +5,12 @@
 //! (exit 2, with the reason, no panic); `--jobs 2` gives the verdicts of
 //! `--jobs 1`.
 
+mod common;
+use common::{racelab, text};
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn racelab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_racelab"))
-        .args(args)
-        .output()
-        .expect("run the racelab binary")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use std::process::Output;
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout)

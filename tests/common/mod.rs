@@ -88,3 +88,16 @@ pub fn seeded_runner(cases: u32) -> TestRunner {
     };
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
 }
+
+/// Runs the `racelab` binary with `args` and waits for it.
+pub fn racelab<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_racelab"))
+        .args(args)
+        .output()
+        .expect("run the racelab binary")
+}
+
+/// Bytes a command printed, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
