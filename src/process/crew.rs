@@ -112,15 +112,18 @@ impl Crew {
             // (it ends in `_exit`), touches no lock another thread of the
             // parent could hold except the allocator's, which glibc resets
             // in the child.
+            let held = super::cleanup::hold_signals();
             match unsafe { fork() }? {
                 ForkResult::Child => {
                     crew.board.adopt(i);
                     let barrier_w = crew.start.take();
-                    worker_main(parent, barrier_r, barrier_w, results_w, || body(i))
+                    worker_main(parent, held, barrier_r, barrier_w, results_w, || body(i))
                 }
                 ForkResult::Parent { child } => {
-                    // A signal to the run kills it (see `cleanup`).
+                    // A signal to the run kills it (see `cleanup`); held
+                    // until now, it finds the worker adopted.
                     super::cleanup::adopt(child.as_raw());
+                    held.release();
                     drop(results_w);
                     crew.workers.push(Worker {
                         pid: child,
@@ -325,6 +328,7 @@ fn describe(status: Option<WaitStatus>) -> String {
 
 fn worker_main<R: Serialize>(
     parent: Pid,
+    held: super::cleanup::Held,
     barrier: OwnedFd,
     barrier_w: Option<OwnedFd>,
     results: OwnedFd,
@@ -338,6 +342,8 @@ fn worker_main<R: Serialize>(
         // SAFETY: _exit ends the process without running any destructor.
         unsafe { libc::_exit(ORPHANED) }
     }
+    // Now a signal to the parent takes us with it, however it ends.
+    held.release();
     std::panic::set_hook(Box::new(|_| {}));
     let mut results = File::from(results);
     let code = if wait_barrier(&barrier) {

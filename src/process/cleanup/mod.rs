@@ -80,6 +80,54 @@ pub fn adopt(pid: libc::pid_t) {
     }
 }
 
+/// The cleanup signals, blocked on the calling thread until
+/// [`release`](Held::release) or drop: hold them from before a fork until
+/// the child is [`adopt`]ed, or a signal landing between the two would
+/// leave a worker the handler does not know of. A signal sent meanwhile is
+/// pending, and handled (with the worker adopted) when released. The
+/// child inherits the blocked mask and releases it once it asked to die
+/// with its parent.
+pub(crate) struct Held(Option<nix::sys::signal::SigSet>);
+
+/// Blocks the cleanup signals on this thread (see [`Held`]).
+pub(crate) fn hold_signals() -> Held {
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
+    let mut set = SigSet::empty();
+    for sig in SIGNALS {
+        if let Ok(sig) = Signal::try_from(sig) {
+            set.add(sig);
+        }
+    }
+    let mut old = SigSet::empty();
+    match pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut old)) {
+        Ok(()) => Held(Some(old)),
+        Err(_) => Held(None),
+    }
+}
+
+impl Held {
+    /// Restores the mask this thread had before.
+    pub(crate) fn release(mut self) {
+        self.restore();
+    }
+
+    fn restore(&mut self) {
+        if let Some(old) = self.0.take() {
+            let _ = nix::sys::signal::pthread_sigmask(
+                nix::sys::signal::SigmaskHow::SIG_SETMASK,
+                Some(&old),
+                None,
+            );
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.restore();
+    }
+}
+
 /// Forgets a worker that was reaped.
 pub fn disown(pid: libc::pid_t) {
     for slot in &CHILDREN {
