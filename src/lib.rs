@@ -13,7 +13,7 @@
 //!   never over capacity, close wakes everyone, task_done / join).
 //! - A **strategy** ([`lock`], and the model-specific ones in [`model`]) is
 //!   how concurrent access is made safe, or, for a broken one, exactly how
-//!   it fails. [`strategy::all`] lists every pair with the verdict it must
+//!   it fails. [`matrix::all`] lists every pair with the verdict it must
 //!   get on each tier.
 //! - A **tier** ([`tier`]) is where it runs: under [loom](tier::loom), every
 //!   interleaving within a preemption bound; on [real threads](tier::threads),
@@ -24,7 +24,7 @@
 //!   shared memory mapping, with kernel locks (flock, fcntl, OFD), locks in
 //!   shared memory (robust pthread mutex, semaphore, spin lock), lock-free
 //!   atomics, or a server process that owns the state. The queue model
-//!   crosses processes as [`ipc::queue`]: a ring in shared memory and the
+//!   crosses processes as [`process::queue`]: a ring in shared memory and the
 //!   kernel's own transports (pipes, fifos, sockets, message queues, a
 //!   spool directory), all under one contract and one set of checks.
 //! - The **verdict**: holds, or violated with evidence ([`check::Violation`]).
@@ -46,12 +46,12 @@
 //!
 //! ```
 //! use racelab::model::ModelKind;
-//! use racelab::strategy;
+//! use racelab::matrix;
 //! use racelab::check::ViolationKind;
 //! use racelab::tier::loom::LoomConfig;
 //!
-//! let pair = strategy::find(ModelKind::Counter, "none").unwrap();
-//! let plan = strategy::Scale::STANDARD.plan(ModelKind::Counter, racelab::tier::Tier::Loom);
+//! let pair = matrix::find(ModelKind::Counter, "none").unwrap();
+//! let plan = matrix::Scale::STANDARD.plan(ModelKind::Counter, racelab::tier::Tier::Loom);
 //! let found = pair.explore(&plan, &LoomConfig::bounded(None));
 //! assert_eq!(found.outcome.violations[0].kind, ViolationKind::LostUpdate);
 //! ```
@@ -91,12 +91,13 @@ pub mod check;
 pub mod cli;
 pub mod explain;
 pub mod fuzzing;
-pub mod ipc;
+pub mod lessons;
 pub mod lock;
+pub mod matrix;
 pub mod model;
-pub mod probe;
+pub mod os;
 pub mod process;
 pub mod shard;
-pub mod strategy;
 pub mod sync;
 pub mod tier;
+pub mod workload;

@@ -69,7 +69,7 @@ fn list_names_every_strategy_with_its_verdicts() {
     let out = racelab(&["list"]);
     assert!(out.status.success());
     let stdout = text(&out.stdout);
-    assert_eq!(stdout.lines().count(), racelab::strategy::all().len());
+    assert_eq!(stdout.lines().count(), racelab::matrix::all().len());
     assert!(
         stdout.contains("one-condvar") && stdout.contains("deadlock"),
         "{stdout}"

@@ -10,8 +10,8 @@ use racelab::model::queue::{
     CheckOutsideLock, Closed, CondvarQueue, GetError, IfNotWhile, OneCondvar, PutTimeoutError,
     QueueImpl, TaskDoneTooOften, TryPutError, WhileLoop,
 };
-use racelab::probe::Probe;
 use racelab::sync::{Backend, Std};
+use racelab::workload::probe::Probe;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};

@@ -7,13 +7,13 @@
 
 use racelab::check::ViolationKind;
 use racelab::explain::{self, Explanation, Verdict, render};
+use racelab::matrix;
 use racelab::model::ModelKind;
-use racelab::probe::Action;
-use racelab::strategy;
+use racelab::workload::probe::Action;
 use std::path::PathBuf;
 
 fn explain(model: ModelKind, name: &str) -> Explanation {
-    let pair = strategy::find(model, name).expect("a known pair");
+    let pair = matrix::find(model, name).expect("a known pair");
     explain::explain(&pair, explain::default_bound(model)).expect("a bound loom takes")
 }
 
@@ -143,7 +143,7 @@ fn replaying_the_printed_command_reproduces_the_same_trace() {
         (ModelKind::Counter, "spin-relaxed"),
         (ModelKind::Queue, "one-condvar"),
     ] {
-        let pair = strategy::find(model, name).expect("a known pair");
+        let pair = matrix::find(model, name).expect("a known pair");
         let first =
             explain::explain(&pair, explain::default_bound(model)).expect("a bound loom takes");
         let bound: usize = first

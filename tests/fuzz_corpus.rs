@@ -7,9 +7,9 @@
 //! answer and require it to be caught.
 
 use racelab::fuzzing::{self, Failure, cli_args, frames, spool, ticket_db};
-use racelab::ipc::queue::QueueError;
-use racelab::ipc::queue::channel::ChannelError;
 use racelab::process::filedb::{Db, ReadError};
+use racelab::process::queue::QueueError;
+use racelab::process::queue::channel::ChannelError;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -4,12 +4,12 @@
 //! 10k executions for the correct queue, the largest search here).
 
 use racelab::explain::{self, Verdict};
-use racelab::strategy::{self, Expect};
+use racelab::matrix::{self, Expect};
 use racelab::tier::Tier;
 
 #[test]
 fn every_broken_strategy_is_explained_by_a_trace_and_a_lesson() {
-    for pair in strategy::all()
+    for pair in matrix::all()
         .into_iter()
         .filter(|p| !p.correct && p.runs_on(Tier::Loom))
     {
@@ -39,7 +39,7 @@ fn every_broken_strategy_is_explained_by_a_trace_and_a_lesson() {
 
 #[test]
 fn every_correct_strategy_holds_within_the_default_bound() {
-    for pair in strategy::all()
+    for pair in matrix::all()
         .into_iter()
         .filter(|p| p.correct && p.runs_on(Tier::Loom))
     {
@@ -54,7 +54,7 @@ fn every_correct_strategy_holds_within_the_default_bound() {
 
 #[test]
 fn only_the_relaxed_spin_lock_needs_weak_memory_to_fail() {
-    for pair in strategy::all()
+    for pair in matrix::all()
         .into_iter()
         .filter(|p| !p.correct && p.runs_on(Tier::Loom))
     {

@@ -8,8 +8,8 @@ mod common;
 use common::{assert_caught, assert_holds, loom};
 use racelab::check::ViolationKind::{CapacityExceeded, Deadlock, PopFromEmpty};
 use racelab::check::queue::{Ending, QueuePlan};
+use racelab::matrix::Plan;
 use racelab::model::ModelKind::Queue;
-use racelab::strategy::Plan;
 
 const fn plan(producers: usize, consumers: usize, items: usize, ending: Ending) -> Plan {
     Plan::Queue(QueuePlan {

@@ -87,7 +87,7 @@ fn queue_via_every_process_queue_is_as_expected() {
     let out = racelab(&["queue", "--via", "all", "--ending", "close", "--wait", "1"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
-    for via in racelab::ipc::queue::Via::ALL {
+    for via in racelab::process::queue::Via::ALL {
         let row = text
             .lines()
             .find(|l| l.split_whitespace().next() == Some(via.name()))

@@ -10,10 +10,10 @@
 //! several workers, and their race windows are armed only for a
 //! producer/consumer run (tests/process_queue.rs catches them there).
 
-use racelab::ipc::queue::ledger::poll_until;
-use racelab::ipc::queue::{FOREVER, ProcessQueue, QueueError, Role, Via};
-use racelab::process::arena::Arena;
-use racelab::process::crew::Crew;
+use racelab::os::arena::Arena;
+use racelab::os::crew::Crew;
+use racelab::process::queue::ledger::poll_until;
+use racelab::process::queue::{FOREVER, ProcessQueue, QueueError, Role, Via};
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 

@@ -3,8 +3,8 @@
 //! the process that forked them (the parent death signal), so a test
 //! killed by rusty-fork's timeout leaves none behind.
 
-use racelab::process::arena::Arena;
-use racelab::process::crew::{Crew, Failure};
+use racelab::os::arena::Arena;
+use racelab::os::crew::{Crew, Failure};
 use racelab::process::region::Region;
 use rusty_fork::rusty_fork_test;
 use std::sync::atomic::Ordering::SeqCst;

@@ -4,8 +4,8 @@
 //! writer's window on purpose (a handshake over shared memory), so the
 //! negative control fails every run, not once in a while.
 
+use racelab::lessons::scenario;
 use racelab::process::filedb::ReadError;
-use racelab::process::scenario;
 use rusty_fork::rusty_fork_test;
 
 rusty_fork_test! {

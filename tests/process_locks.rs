@@ -2,8 +2,8 @@
 //! fcntl lock's close-any-descriptor trap (and the OFD lock without it),
 //! and flock on an inherited descriptor excluding nobody.
 
-use racelab::process::arena::Arena;
-use racelab::process::crew::Crew;
+use racelab::os::arena::Arena;
+use racelab::os::crew::Crew;
 use racelab::process::lock::{FlockLock, InheritedFlock, ProcessLock, RecordLock};
 use racelab::process::region::Region;
 use rusty_fork::rusty_fork_test;

@@ -6,7 +6,8 @@
 use racelab::check::ViolationKind;
 use racelab::check::counter::CounterPlan;
 use racelab::check::tickets::RushPlan;
-use racelab::process::{ProcessConfig, Store, Strategy, counter, rush, scenario};
+use racelab::lessons::scenario;
+use racelab::process::{ProcessConfig, Store, Strategy, counter, tickets};
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
@@ -43,7 +44,7 @@ rusty_fork_test! {
                 .count();
             counts.push((format!("counter/{strategy} lost update"), caught));
             let runs: Vec<_> = (0..RUNS)
-                .map(|_| rush::rush(strategy, &RushPlan::rush(10, 1), &config()).expect("rush runs"))
+                .map(|_| tickets::rush(strategy, &RushPlan::rush(10, 1), &config()).expect("rush runs"))
                 .collect();
             let caught = runs
                 .iter()
@@ -54,7 +55,7 @@ rusty_fork_test! {
             let memory = ProcessConfig { store: Store::Memory, ..config() };
             let caught = (0..RUNS)
                 .filter(|_| {
-                    let run = rush::rush(strategy, &RushPlan::rush(10, 1), &memory).expect("rush runs");
+                    let run = tickets::rush(strategy, &RushPlan::rush(10, 1), &memory).expect("rush runs");
                     run.violations.iter().any(|v| v.kind == ViolationKind::Oversold)
                 })
                 .count();

@@ -4,8 +4,8 @@
 //! (to 1e-9; in fact to the last bit, as the parent adds in worker order),
 //! and leaves nothing behind.
 
-use racelab::ipc::{self, Mechanism};
-use racelab::process::arena::{base_dir, leftovers};
+use racelab::lessons::pi::{self, Mechanism};
+use racelab::os::arena::{base_dir, leftovers};
 use rusty_fork::rusty_fork_test;
 
 /// Enough terms to make every worker's slice non-trivial, few enough for a
@@ -13,7 +13,7 @@ use rusty_fork::rusty_fork_test;
 const TERMS: u64 = 200_000;
 
 fn delivers_pi(via: Mechanism) {
-    let run = ipc::pi(via, 10, TERMS).unwrap_or_else(|e| panic!("pi via {via}: {e}"));
+    let run = pi::pi(via, 10, TERMS).unwrap_or_else(|e| panic!("pi via {via}: {e}"));
     assert!(
         run.error <= 1e-9,
         "pi via {via}: {} is {} away",
@@ -22,7 +22,7 @@ fn delivers_pi(via: Mechanism) {
     );
     assert_eq!(
         run.pi,
-        ipc::reference(10, TERMS),
+        pi::reference(10, TERMS),
         "pi via {via} differs in the last bits"
     );
     assert!(
@@ -84,6 +84,6 @@ rusty_fork_test! {
 
 #[test]
 fn zero_workers_is_an_error_not_a_panic() {
-    let err = ipc::pi(Mechanism::Pipe, 0, 10).unwrap_err();
+    let err = pi::pi(Mechanism::Pipe, 0, 10).unwrap_err();
     assert!(err.to_string().contains("at least one worker"), "{err}");
 }

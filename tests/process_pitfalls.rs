@@ -2,11 +2,11 @@
 //! (docs/scenarios.md, "Pitfalls", and §5's semaphore and signal). Every test
 //! runs in its own process with a timeout; every worker has a deadline.
 
-use racelab::ipc::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
-use racelab::ipc::pitfall::framing::{Reading, stream_messages};
-use racelab::ipc::pitfall::permits;
-use racelab::ipc::pitfall::tear::{CAPACITY, PIPE_BUF, pipe_writers};
-use racelab::process::arena::{base_dir, leftovers};
+use racelab::lessons::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
+use racelab::lessons::pitfall::framing::{Reading, stream_messages};
+use racelab::lessons::pitfall::permits;
+use racelab::lessons::pitfall::tear::{CAPACITY, PIPE_BUF, pipe_writers};
+use racelab::os::arena::{base_dir, leftovers};
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 

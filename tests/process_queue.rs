@@ -9,9 +9,9 @@ mod common;
 use common::seeded_runner;
 use proptest::prelude::*;
 use racelab::check::queue::{Ending, QueuePlan};
-use racelab::ipc::queue::Via;
-use racelab::ipc::queue::run::run;
-use racelab::process::arena::{base_dir, leftovers};
+use racelab::os::arena::{base_dir, leftovers};
+use racelab::process::queue::Via;
+use racelab::process::queue::run::run;
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 

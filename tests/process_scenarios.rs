@@ -1,6 +1,7 @@
 //! The lessons' process scenarios (docs/scenarios.md §1, §6, §7).
 
-use racelab::process::{Strategy, scenario};
+use racelab::lessons::scenario;
+use racelab::process::Strategy;
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 

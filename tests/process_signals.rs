@@ -46,7 +46,7 @@ fn gone(pid: i32) -> bool {
     !Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// The message queues a run's directory lists (see `ipc::mq_name`).
+/// The message queues a run's directory lists (see `os::mq_name`).
 fn queues_listed(dir: &Path) -> Vec<String> {
     std::fs::read_to_string(dir.join("mqueues"))
         .unwrap_or_default()
@@ -196,7 +196,7 @@ fn the_next_run_sweeps_what_a_sigkill_left() {
 #[test]
 fn the_sweep_leaves_live_runs_and_other_users_files() {
     let _one = serial();
-    let base = racelab::process::arena::base_dir();
+    let base = racelab::os::arena::base_dir();
     // A live run: this very test process (pid alive), and a real run.
     let live_pid = base.join(format!("racelab-{}-0-sweeptest", std::process::id()));
     std::fs::create_dir(&live_pid).unwrap();
@@ -241,7 +241,7 @@ fn the_sweep_unlinks_the_queues_a_dead_runs_directory_lists() {
     )
     .unwrap();
     nix::mqueue::mq_close(queue).unwrap();
-    let dir = racelab::process::arena::base_dir().join(format!("racelab-{dead}-0-sweeptest"));
+    let dir = racelab::os::arena::base_dir().join(format!("racelab-{dead}-0-sweeptest"));
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("mqueues"), format!("{name}\n")).unwrap();
 

@@ -7,7 +7,7 @@
 
 use racelab::check::ViolationKind;
 use racelab::check::tickets::RushPlan;
-use racelab::process::{ProcessConfig, Store, Strategy, rush};
+use racelab::process::{ProcessConfig, Store, Strategy, tickets};
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
@@ -33,11 +33,11 @@ fn holds(strategy: Strategy) {
             store,
             ..config(10)
         };
-        let outcome = rush::run(strategy, &CONTENDED, &config);
+        let outcome = tickets::run(strategy, &CONTENDED, &config);
         let problems = outcome.violations;
         assert!(problems.is_empty(), "{strategy} on {store:?}: {problems:?}");
     }
-    let lessons = rush::rush(strategy, &RushPlan::rush(10, 1), &config(1)).expect("rush runs");
+    let lessons = tickets::rush(strategy, &RushPlan::rush(10, 1), &config(1)).expect("rush runs");
     let problems = &lessons.violations;
     assert!(problems.is_empty(), "{strategy}: {problems:?}");
     assert_eq!(lessons.sold(), 1, "{strategy}: one of ten buys the ticket");
@@ -46,7 +46,7 @@ fn holds(strategy: Strategy) {
 fn oversells(strategy: Strategy) {
     for store in [Store::File, Store::Memory] {
         let config = ProcessConfig { store, ..config(1) };
-        let run = rush::rush(strategy, &RushPlan::rush(10, 1), &config).expect("rush runs");
+        let run = tickets::rush(strategy, &RushPlan::rush(10, 1), &config).expect("rush runs");
         let kinds: Vec<ViolationKind> = run.violations.iter().map(|v| v.kind).collect();
         let problems = &run.violations;
         assert!(
@@ -84,7 +84,7 @@ rusty_fork_test! {
 
     #[test]
     fn no_lock_sells_the_last_ticket_to_all_ten() {
-        let run = rush::rush(Strategy::None, &RushPlan::rush(10, 1), &config(1)).expect("rush runs");
+        let run = tickets::rush(Strategy::None, &RushPlan::rush(10, 1), &config(1)).expect("rush runs");
         assert_eq!(run.sold(), 10, "{:?}", run.violations);
         oversells(Strategy::None)
     }

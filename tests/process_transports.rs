@@ -1,14 +1,14 @@
 //! What is specific to the kernel transports used as queues
-//! (`ipc::queue::channel`), beyond the contract every process queue meets
+//! (`process::queue::channel`), beyond the contract every process queue meets
 //! (tests/process_contract.rs): where a fifo lives, why a consumer must
 //! drop its write end, and that frames survive what the kernel does to
 //! them (split across reads and writes, or kept whole by seqpacket).
 
-use racelab::ipc::queue::channel::ChannelQueue;
-use racelab::ipc::queue::ledger::poll_until;
-use racelab::ipc::queue::{FOREVER, ProcessQueue, Role, Via};
-use racelab::process::arena::{Arena, base_dir, leftovers};
-use racelab::process::crew::Crew;
+use racelab::os::arena::{Arena, base_dir, leftovers};
+use racelab::os::crew::Crew;
+use racelab::process::queue::channel::ChannelQueue;
+use racelab::process::queue::ledger::poll_until;
+use racelab::process::queue::{FOREVER, ProcessQueue, Role, Via};
 use rusty_fork::rusty_fork_test;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::time::Duration;

@@ -22,15 +22,15 @@ use racelab::check::ViolationKind;
 use racelab::check::counter::CounterPlan;
 use racelab::check::queue::{Ending, QueuePlan};
 use racelab::check::tickets::RushPlan;
-use racelab::ipc::queue::Via;
-use racelab::ipc::queue::run::{outcome, run};
-use racelab::process::arena::{Arena, base_dir, leftovers};
-use racelab::process::crew::{Crew, Failure};
+use racelab::os::arena::{Arena, base_dir, leftovers};
+use racelab::os::crew::{Crew, Failure};
+use racelab::os::progress::{self, Position, Step, Watchdog};
 use racelab::process::failure::{Findings, RunError, WorkerError};
 use racelab::process::lock::{LockError, ProcessLock, SemaphoreLock, exclusive};
-use racelab::process::progress::{self, Position, Step, Watchdog};
+use racelab::process::queue::Via;
+use racelab::process::queue::run::{outcome, run};
 use racelab::process::region::Region;
-use racelab::process::{ProcessConfig, Strategy, counter, rush};
+use racelab::process::{ProcessConfig, Strategy, counter, tickets};
 use racelab::tier::{Inconclusive, Limit, Verdict, Work};
 use rusty_fork::rusty_fork_test;
 use std::cell::RefCell;
@@ -137,14 +137,14 @@ rusty_fork_test! {
     fn a_rush_whose_files_cannot_be_written_is_inconclusive_not_violated() {
         no_file_may_grow();
         for strategy in Strategy::ALL {
-            let outcome = rush::run(strategy, &RushPlan::rush(3, 1), &quick());
+            let outcome = tickets::run(strategy, &RushPlan::rush(3, 1), &quick());
             assert_eq!(outcome.verdict(), Verdict::Inconclusive, "{strategy}: {outcome:?}");
             assert_setup(
                 strategy.name(),
                 outcome.inconclusive.as_ref(),
                 &os_error(libc::EFBIG),
             );
-            match rush::rush(strategy, &RushPlan::rush(3, 1), &quick()) {
+            match tickets::rush(strategy, &RushPlan::rush(3, 1), &quick()) {
                 Err(RunError::Inconclusive(why)) => {
                     assert_setup(strategy.name(), Some(&why), &os_error(libc::EFBIG))
                 }

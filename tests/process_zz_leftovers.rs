@@ -8,7 +8,7 @@
 //! test) started. A machine shared with other checkouts may hold older
 //! leftovers of theirs; those are not this run's to answer for.
 
-use racelab::process::arena::{PREFIX, base_dir, leftovers};
+use racelab::os::arena::{PREFIX, base_dir, leftovers};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

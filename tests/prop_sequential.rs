@@ -18,8 +18,8 @@ use racelab::model::reference::{QueueOp, first_disagreement};
 use racelab::model::tickets::{
     AtomicOffice, CheckThenActOffice, LockedOffice, OfficeImpl, SoldOut, Ticket,
 };
-use racelab::probe::Probe;
 use racelab::sync::Std;
+use racelab::workload::probe::Probe;
 
 fn counter_meets_spec<C: CounterImpl<Std>>(ops: &[bool]) -> Result<(), TestCaseError> {
     let counter = C::new(Probe::none());

@@ -3,7 +3,7 @@
 //! items and 3 consumers over 2 slots), 500 random then 500 PCT schedules
 //! from the fixed seed `DEFAULT_SEED`: deterministic, under a second each.
 
-use racelab::strategy::{self, Scale};
+use racelab::matrix::{self, Scale};
 use racelab::tier::shuttle::{DEFAULT_SEED, ShuttleConfig};
 use racelab::tier::{Tier, Work};
 
@@ -18,7 +18,7 @@ fn seed_of(work: Work) -> u64 {
 fn every_pair_gets_its_expected_verdict_under_shuttle() {
     let scale = Scale::STANDARD;
     assert_eq!(scale.shuttle.seed, DEFAULT_SEED);
-    for pair in strategy::all()
+    for pair in matrix::all()
         .into_iter()
         .filter(|p| p.runs_on(Tier::Shuttle))
     {
@@ -51,7 +51,7 @@ fn a_failure_replays_from_its_reported_seed_at_the_first_schedule() {
         (racelab::model::ModelKind::Queue, "one-condvar"),
         (racelab::model::ModelKind::Counter, "none"),
     ] {
-        let pair = strategy::find(model, name).expect("a known pair");
+        let pair = matrix::find(model, name).expect("a known pair");
         let plan = scale.plan(model, Tier::Shuttle);
         let first = pair.shuttle(&plan, &scale.shuttle);
         assert!(!first.violations.is_empty(), "{model}/{name} must fail");
@@ -77,7 +77,7 @@ fn a_failure_replays_from_its_reported_seed_at_the_first_schedule() {
 fn the_relaxed_spin_lock_is_invisible_to_shuttle() {
     // Shuttle runs Relaxed as SeqCst: this pins the reason for `Either`.
     let scale = Scale::STANDARD;
-    let pair = strategy::find(racelab::model::ModelKind::Counter, "spin-relaxed").expect("known");
+    let pair = matrix::find(racelab::model::ModelKind::Counter, "spin-relaxed").expect("known");
     let outcome = pair.run(Tier::Shuttle, &scale);
     assert!(
         outcome.violations.is_empty(),

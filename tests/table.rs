@@ -4,13 +4,13 @@
 //! every correct one to hold on every tier where it has a form, and no
 //! pair appears twice.
 
-use racelab::strategy::{self, Expect};
+use racelab::matrix::{self, Expect};
 use racelab::tier::Tier;
 use std::collections::HashSet;
 
 #[test]
 fn broken_pairs_are_expected_caught_and_correct_ones_to_hold() {
-    for pair in strategy::all() {
+    for pair in matrix::all() {
         let name = format!("{}/{}", pair.model, pair.strategy);
         let on: Vec<Tier> = Tier::ALL
             .into_iter()
@@ -38,7 +38,7 @@ fn broken_pairs_are_expected_caught_and_correct_ones_to_hold() {
 #[test]
 fn every_pair_is_listed_once() {
     let mut seen = HashSet::new();
-    for pair in strategy::all() {
+    for pair in matrix::all() {
         assert!(
             seen.insert((pair.model, pair.strategy)),
             "{}/{} twice",
@@ -49,7 +49,7 @@ fn every_pair_is_listed_once() {
     // 24 with a loom and a thread form; 14 that exist only in processes
     // (7 strategies, on the counter and the ticket office); one queue pair
     // per process queue.
-    let queues = racelab::ipc::queue::Via::ALL.len();
+    let queues = racelab::process::queue::Via::ALL.len();
     assert_eq!(queues, 15);
     assert_eq!(seen.len(), 38 + queues);
 }

@@ -12,8 +12,8 @@ use common::{assert_caught, assert_holds, pair, seeded_runner, threads_config};
 use proptest::prelude::*;
 use racelab::check::ViolationKind::{CapacityExceeded, Deadlock, PopFromEmpty};
 use racelab::check::queue::{Ending, QueuePlan};
+use racelab::matrix::Plan;
 use racelab::model::ModelKind::Queue;
-use racelab::strategy::Plan;
 use racelab::tier::Outcome;
 
 fn stress(strategy: &str, plan: QueuePlan, rounds: u32) -> Outcome {

@@ -9,8 +9,8 @@ use common::{assert_caught, assert_holds, pair, seeded_runner, threads_config};
 use proptest::prelude::*;
 use racelab::check::ViolationKind::Oversold;
 use racelab::check::tickets::RushPlan;
+use racelab::matrix::Plan;
 use racelab::model::ModelKind::Tickets;
-use racelab::strategy::Plan;
 use racelab::tier::Outcome;
 
 const CORRECT: [&str; 6] = ["mutex", "spin", "ticket", "rwlock", "semaphore-1", "atomic"];

@@ -8,14 +8,14 @@ mod common;
 use common::{assert_caught, assert_holds, pair};
 use racelab::check::ViolationKind::{self, Hang};
 use racelab::check::counter::{self, CounterPlan};
-use racelab::check::progress::Progress;
+use racelab::matrix::Plan;
 use racelab::model::ModelKind::{Counter, Queue};
 use racelab::model::counter::{Counter as CounterOps, CounterImpl};
-use racelab::probe::Probe;
-use racelab::strategy::Plan;
 use racelab::sync::{AtomicWord, Backend, Mutex, Ordering::Acquire, Ordering::Relaxed, Std};
 use racelab::tier::Outcome;
 use racelab::tier::threads::{self, Racers, ThreadsConfig};
+use racelab::workload::probe::Probe;
+use racelab::workload::progress::Progress;
 use std::sync::Barrier;
 use std::time::Duration;
 
@@ -188,7 +188,7 @@ fn an_unwatched_run_is_not_stopped() {
     progress.abandon();
     assert!(!progress.abandoned());
     assert_eq!(progress.total(), 0);
-    assert!(!racelab::check::progress::abandoned_here());
+    assert!(!racelab::workload::progress::abandoned_here());
 }
 
 #[test]
@@ -208,7 +208,7 @@ fn correct_pairs_under_the_default_watchdog_still_hold() {
         let outcome = pair(Counter, strategy).stress(&Plan::Counter(plan), &config);
         assert_holds(strategy, &outcome);
     }
-    let queue = racelab::strategy::Scale::STANDARD.plan(Queue, racelab::tier::Tier::Threads);
+    let queue = racelab::matrix::Scale::STANDARD.plan(Queue, racelab::tier::Tier::Threads);
     assert_holds(
         "queue/condvar",
         &pair(Queue, "condvar").stress(&queue, &config),
@@ -226,7 +226,7 @@ fn broken_pairs_are_still_caught_with_their_own_violation() {
     let none = pair(Counter, "none").stress(&plan, &config);
     assert_caught("counter/none", &none, ViolationKind::LostUpdate);
     // The probe still sees the lost wakeup first: a deadlock, not a hang.
-    let queue = racelab::strategy::Scale::STANDARD.plan(Queue, racelab::tier::Tier::Threads);
+    let queue = racelab::matrix::Scale::STANDARD.plan(Queue, racelab::tier::Tier::Threads);
     let one = pair(Queue, "one-condvar").stress(&queue, &common::threads_config(20));
     assert_caught("queue/one-condvar", &one, ViolationKind::Deadlock);
 }

@@ -23,13 +23,13 @@
 use crossbeam_utils::atomic::AtomicCell;
 use racelab::check::counter::CounterPlan;
 use racelab::check::queue::{Ending, QueuePlan};
-use racelab::ipc::queue::Via;
 use racelab::lock::{MutexLock, SpinLock};
 use racelab::model::counter::{AtomicCounter, Counter, CounterImpl, LockedCounter};
 use racelab::model::queue::{BoundedQueue, CondvarQueue, QueueImpl, WhileLoop};
-use racelab::probe::Probe;
+use racelab::process::queue::Via;
 use racelab::process::{ProcessConfig, Store, Strategy};
 use racelab::sync::Std;
+use racelab::workload::probe::Probe;
 use racelab_bench::{Measured, median, race, table};
 use std::path::Path;
 use std::process::Command;
@@ -244,7 +244,7 @@ fn process_queues(rows: &mut Vec<Measured>) {
             items: QUEUE.total() as u64,
             median: median(RUNS, || {
                 let began = Instant::now();
-                let run = racelab::ipc::queue::run::run(&QUEUE, via, Duration::from_secs(30))
+                let run = racelab::process::queue::run::run(&QUEUE, via, Duration::from_secs(30))
                     .expect("a run");
                 let took = began.elapsed();
                 assert!(run.violations.is_empty(), "{via}: {:?}", run.violations);

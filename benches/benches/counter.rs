@@ -6,8 +6,8 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use racelab::lock::{MutexLock, RwLockStrategy, Semaphore1, SpinLock, TicketLock};
 use racelab::model::counter::{AtomicCounter, Counter, CounterImpl, LockedCounter};
-use racelab::probe::Probe;
 use racelab::sync::Std;
+use racelab::workload::probe::Probe;
 use racelab_bench::race;
 use std::sync::Arc;
 

@@ -1,13 +1,13 @@
 //! What each correct process queue costs end to end: 2 producer and 2
 //! consumer processes pass 2 x 250 items through a queue of capacity 8,
-//! then close it (one `racelab::ipc::queue::run::run`, the fork of the
+//! then close it (one `racelab::process::queue::run::run`, the fork of the
 //! four workers included; every run is checked too). Run:
 //! `cargo bench -p racelab-bench --bench process_queues`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use racelab::check::queue::{Ending, QueuePlan};
-use racelab::ipc::queue::Via;
-use racelab::ipc::queue::run::run;
+use racelab::process::queue::Via;
+use racelab::process::queue::run::run;
 use std::time::Duration;
 
 const PLAN: QueuePlan = QueuePlan {

@@ -9,7 +9,7 @@ use racelab::model::queue::{
     CheckOutsideLock, CondvarQueue, IfNotWhile, OneCondvar, QueueImpl, WhileLoop,
 };
 use racelab::model::reference::{QueueOp, first_disagreement};
-use racelab::probe::Probe;
+use racelab::workload::probe::Probe;
 use racelab::sync::Std;
 
 fn check<Q: QueueImpl<Std, u32>>(capacity: usize, ops: &[QueueOp]) {

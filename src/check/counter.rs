@@ -1,11 +1,11 @@
 //! The counter workload (the lessons' add/subtract pair, generalised) and
 //! its invariant: no lost update.
 
-use super::progress::{Op, Progress};
 use super::{Violation, ViolationKind, thousands};
 use crate::model::counter::CounterImpl;
-use crate::probe::Probe;
 use crate::sync::Backend;
+use crate::workload::probe::Probe;
+use crate::workload::progress::{Op, Progress};
 use serde::Serialize;
 use std::sync::{Arc, Barrier};
 

@@ -6,12 +6,11 @@
 //! evidence ("lost 1 of 2 updates", "sold 2 tickets of 1").
 
 pub mod counter;
-pub mod progress;
 pub mod queue;
 pub mod tickets;
 
 use crate::model::queue::POP_FROM_EMPTY;
-use crate::probe::ProbeState;
+use crate::workload::probe::ProbeState;
 use serde::{Deserialize, Serialize};
 use std::any::Any;
 use std::fmt;

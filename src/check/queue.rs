@@ -12,11 +12,11 @@
 //! threads tier's watchdog catches from the operations recorded here; when
 //! it gives up, the queue is closed and main stops waiting.
 
-use super::progress::{Op, Progress, Tracker};
 use super::{Violation, ViolationKind, deadlock_evidence, panic_message};
 use crate::model::queue::{BoundedQueue, GetError, QueueImpl};
-use crate::probe::Probe;
 use crate::sync::Backend;
+use crate::workload::probe::Probe;
+use crate::workload::progress::{Op, Progress, Tracker};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,10 +1,10 @@
 //! The ticket rush and the office's invariants.
 
-use super::progress::{Op, Progress};
 use super::{Violation, ViolationKind};
 use crate::model::tickets::{Buyer, OfficeImpl, Ticket};
-use crate::probe::Probe;
 use crate::sync::Backend;
+use crate::workload::probe::Probe;
+use crate::workload::progress::{Op, Progress};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Barrier};

@@ -8,10 +8,10 @@ use crate::check::ViolationKind;
 use crate::check::counter::CounterPlan;
 use crate::check::queue::{Ending, QueuePlan};
 use crate::check::thousands;
-use crate::ipc::queue::{self as ipc_queue, Via};
+use crate::matrix::{Expect, Pair, Plan};
 use crate::model::ModelKind;
 use crate::process::failure::RunError;
-use crate::strategy::{self, Expect, Pair, Plan};
+use crate::process::queue::{self as ipc_queue, Via};
 use crate::tier::Outcome;
 use crate::tier::threads::ThreadsConfig;
 use clap::builder::{EnumValueParser, StringValueParser};
@@ -159,10 +159,10 @@ fn find(model: ModelKind, strategy: &str) -> Result<Pair, CliError> {
     // Only pairs with a thread form (the process-only ones run in
     // `racelab rush` and `racelab matrix --tier processes`).
     let on_threads = |p: &Pair| p.threads != Expect::NotApplicable;
-    strategy::find(model, strategy)
+    crate::matrix::find(model, strategy)
         .filter(on_threads)
         .ok_or_else(|| {
-            let known: Vec<&str> = strategy::all()
+            let known: Vec<&str> = crate::matrix::all()
                 .into_iter()
                 .filter(|p| p.model == model && on_threads(p))
                 .map(|p| p.strategy)

@@ -4,8 +4,8 @@
 use super::range::{text, whole};
 use super::{CliError, Finish, Out};
 use crate::explain::{self, render};
+use crate::matrix::{Expect, Pair};
 use crate::model::ModelKind;
-use crate::strategy::{self, Expect, Pair};
 use crate::tier::{Tier, Verdict};
 use clap::Args as ClapArgs;
 use clap::builder::StringValueParser;
@@ -37,7 +37,7 @@ impl Args {
                 explain::known_pairs()
             )));
         };
-        let Some(pair) = strategy::find(model, &self.strategy) else {
+        let Some(pair) = crate::matrix::find(model, &self.strategy) else {
             return Err(CliError::bad_input(format!(
                 "the {model} model has no strategy `{}`; known models and strategies: {}",
                 self.strategy,

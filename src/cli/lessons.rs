@@ -4,7 +4,8 @@
 
 use super::{CliError, Finish, Out};
 use crate::check::tickets::RushPlan;
-use crate::process::{ProcessConfig, Strategy, rush, scenario};
+use crate::lessons::scenario;
+use crate::process::{ProcessConfig, Strategy, tickets};
 use std::time::Duration;
 
 /// A scenario the system would not let run.
@@ -39,7 +40,7 @@ pub fn run(out: &mut Out) -> Result<Finish, CliError> {
     writeln!(out, "\n§7 the ticket rush: 10 buyers, 1 ticket")?;
     let config = ProcessConfig::default();
     for strategy in [Strategy::None, Strategy::Flock] {
-        let run = rush::rush(strategy, &RushPlan::rush(10, 1), &config).map_err(failed("§7"))?;
+        let run = tickets::rush(strategy, &RushPlan::rush(10, 1), &config).map_err(failed("§7"))?;
         let verdict = match run.violations.first() {
             None => "holds".to_string(),
             Some(v) => v.to_string(),

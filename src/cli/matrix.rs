@@ -8,9 +8,9 @@ mod record;
 
 use super::range::{text, whole};
 use super::{CliError, Finish, Out};
+use crate::matrix::{Expect, Pair, Scale};
 use crate::model::ModelKind;
 use crate::shard::Shard;
-use crate::strategy::{self, Expect, Pair, Scale};
 use crate::tier::{Outcome, Tier, Verdict, Work};
 use clap::Args as ClapArgs;
 use clap::builder::StringValueParser;
@@ -139,13 +139,13 @@ impl Row {
 
 /// The cells `args` selects; none is bad input.
 pub(super) fn selected(args: &Args) -> Result<Vec<(Pair, Tier)>, CliError> {
-    let pairs: Vec<Pair> = strategy::all()
+    let pairs: Vec<Pair> = crate::matrix::all()
         .into_iter()
         .filter(|p| args.model.is_none_or(|m| p.model == m))
         .filter(|p| args.strategy.as_deref().is_none_or(|s| p.strategy == s))
         .collect();
     if pairs.is_empty() {
-        let known: Vec<String> = strategy::all()
+        let known: Vec<String> = crate::matrix::all()
             .iter()
             .map(|p| format!("{}/{}", p.model, p.strategy))
             .collect();
@@ -403,7 +403,7 @@ fn print_table(rows: &[Row], out: &mut Out) -> Result<(), CliError> {
 }
 
 pub fn list(out: &mut Out) -> Result<Finish, CliError> {
-    let pairs = strategy::all();
+    let pairs = crate::matrix::all();
     let rows: Vec<[String; 7]> = pairs
         .iter()
         .map(|pair| {

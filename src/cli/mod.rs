@@ -195,7 +195,7 @@ pub fn main() -> ExitCode {
     silence_panics();
     // The binary, not the library, takes over SIGINT/SIGTERM/SIGHUP: a run
     // interrupted removes its files, queues and workers before it exits.
-    if let Err(e) = crate::process::cleanup::install() {
+    if let Err(e) = crate::os::cleanup::install() {
         eprintln!("racelab: cannot clean up on signals: {e}");
     }
     let args: Vec<OsString> = std::env::args_os().collect();

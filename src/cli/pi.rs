@@ -4,7 +4,7 @@
 
 use super::range::{text, whole};
 use super::{CliError, Finish, Out};
-use crate::ipc::{self, Mechanism, PiRun};
+use crate::lessons::pi::{self, Mechanism, PiRun};
 use clap::Args as ClapArgs;
 use clap::builder::StringValueParser;
 
@@ -52,7 +52,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
     let mechanisms = args.validate()?;
     let mut runs: Vec<PiRun> = Vec::new();
     for via in mechanisms {
-        let run = ipc::pi(via, args.workers, args.terms)
+        let run = pi::pi(via, args.workers, args.terms)
             .map_err(|e| CliError::run_failed(format!("pi via {via} failed: {e}")))?;
         runs.push(run);
     }
@@ -66,7 +66,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
             "{} workers, {} terms; reference pi {:.15}",
             args.workers,
             args.terms,
-            ipc::reference(args.workers, args.terms)
+            pi::reference(args.workers, args.terms)
         )?;
         writeln!(
             out,

@@ -4,11 +4,11 @@
 
 use super::{CliError, Finish, Out};
 use crate::check::queue::{Ending, QueuePlan};
-use crate::ipc::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
-use crate::ipc::pitfall::framing::{Reading, stream_messages};
-use crate::ipc::pitfall::permits;
-use crate::ipc::pitfall::tear::{CAPACITY, PIPE_BUF, pipe_writers};
-use crate::ipc::queue::{self, Via};
+use crate::lessons::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
+use crate::lessons::pitfall::framing::{Reading, stream_messages};
+use crate::lessons::pitfall::permits;
+use crate::lessons::pitfall::tear::{CAPACITY, PIPE_BUF, pipe_writers};
+use crate::process::queue::{self, Via};
 use std::io;
 use std::time::Duration;
 

@@ -5,9 +5,10 @@
 use super::range::{text, whole};
 use super::{CliError, Finish, Out};
 use crate::check::tickets::RushPlan;
+use crate::lessons::scenario;
 use crate::process::region::MAX_SEATS;
-use crate::process::rush::{self, RushRun};
-use crate::process::{ProcessConfig, Store, Strategy, scenario};
+use crate::process::tickets::{self, RushRun};
+use crate::process::{ProcessConfig, Store, Strategy};
 use clap::Args as ClapArgs;
 use std::time::Duration;
 
@@ -83,7 +84,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
         args.strategy.summary()
     )?;
     out.flush()?;
-    let run = rush::rush(args.strategy, &plan, &config)
+    let run = tickets::rush(args.strategy, &plan, &config)
         .map_err(|e| CliError::run_failed(format!("the rush could not run: {e}")))?;
     print_timeline(&run, out)?;
     let verdict_ok = print_verdict(&run, &plan, args.strategy, out)?;

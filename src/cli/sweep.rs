@@ -4,7 +4,7 @@
 //! yours. Every process command also does this quietly before it starts.
 
 use super::{CliError, Finish, Out};
-use crate::process::cleanup::sweep;
+use crate::os::cleanup::sweep;
 
 pub fn run(out: &mut Out) -> Result<Finish, CliError> {
     let swept = sweep::sweep();

@@ -2,7 +2,7 @@
 
 use super::Explanation;
 use crate::model::ModelKind;
-use crate::probe::Action;
+use crate::workload::probe::Action;
 
 /// The first two threads that read shared state, in trace order
 /// (`T0`, `T1` when the trace has no reads).

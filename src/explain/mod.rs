@@ -2,7 +2,7 @@
 //! as a table a reader can follow step by step.
 //!
 //! Loom prints only the panic message of a failing execution. The models
-//! record their own [`Step`](crate::probe::Step)s through the [`Probe`](crate::probe::Probe)
+//! record their own [`Step`](crate::workload::probe::Step)s through the [`Probe`](crate::workload::probe::Probe)
 //! (reads and writes with values, lock and unlock, wait, wake, notify, call
 //! and return), and [`explain`] runs the loom tier with recording on,
 //! searching at preemption bound 0, then 1, 2, ... so the first failing
@@ -23,11 +23,11 @@ pub mod trim;
 
 use crate::check::{Violation, ViolationKind, queue::QueuePlan, tickets::RushPlan};
 use crate::check::{counter::CounterPlan, queue::Ending};
+use crate::matrix::{Pair, Plan, Scale};
 use crate::model::ModelKind;
-use crate::probe::Action;
-use crate::strategy::{Pair, Plan, Scale};
 use crate::tier::Work;
 use crate::tier::loom::{BoundTooBig, LoomConfig};
+use crate::workload::probe::Action;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -253,7 +253,7 @@ pub fn explain_plan(
 pub fn known_pairs() -> String {
     let mut out = String::new();
     for model in ModelKind::ALL {
-        let names: Vec<&str> = crate::strategy::all()
+        let names: Vec<&str> = crate::matrix::all()
             .iter()
             .filter(|p| p.model == model && p.runs_on(crate::tier::Tier::Loom))
             .map(|p| p.strategy)

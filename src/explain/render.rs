@@ -5,7 +5,7 @@
 
 use super::{Explanation, Verdict};
 use crate::check::thousands;
-use crate::strategy::Plan;
+use crate::matrix::Plan;
 use std::fmt::Write;
 
 /// The whole report for one pair.

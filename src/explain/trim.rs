@@ -13,8 +13,8 @@
 
 use super::Row;
 use crate::lock::{Lock, NoLock};
-use crate::probe::{Action, ProbeState, Step};
 use crate::sync::Std;
+use crate::workload::probe::{Action, ProbeState, Step};
 use std::collections::BTreeMap;
 
 /// The rows of a failing execution (`last`: the probe's state at its end);

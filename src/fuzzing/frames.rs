@@ -16,10 +16,10 @@
 //! way. The reader is the same code whatever the transport.
 
 use super::{Failure, ensure};
-use crate::ipc::queue::channel::{
+use crate::os::arena::Arena;
+use crate::process::queue::channel::{
     Arm, Channel, ChannelError, FRAME_MAX, Framing, Recipe, Transport,
 };
-use crate::process::arena::Arena;
 use std::io::Write;
 use std::time::Duration;
 

@@ -17,9 +17,9 @@
 //! skipped; any other bytes, UTF-8 or not, make a name.
 
 use super::{Failure, ensure};
-use crate::ipc::queue::spool::{Claim, Spool, files_left, spool_dir};
-use crate::ipc::queue::{ProcessQueue, QueueError};
-use crate::process::arena::Arena;
+use crate::os::arena::Arena;
+use crate::process::queue::spool::{Claim, Spool, files_left, spool_dir};
+use crate::process::queue::{ProcessQueue, QueueError};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;

@@ -12,7 +12,7 @@
 //!   entry, and a sale vanish from the books with no error.
 
 use super::{Failure, ensure};
-use crate::process::arena::Arena;
+use crate::os::arena::Arena;
 use crate::process::filedb::{Db, FileDb, ReadError};
 use serde::Deserialize;
 use serde::de::{IgnoredAny, MapAccess, Visitor};

@@ -6,8 +6,8 @@
 //! A violation is a *lost update*.
 
 use crate::lock::Lock;
-use crate::probe::Probe;
 use crate::sync::{AtomicWord, Backend, Ordering::*};
+use crate::workload::probe::Probe;
 
 /// The counter's operations.
 pub trait Counter: Send + Sync + 'static {

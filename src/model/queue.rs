@@ -17,8 +17,8 @@
 //! One implementation, [`CondvarQueue`], with four disciplines side by side:
 //! the correct one and three classic bugs.
 
-use crate::probe::Probe;
 use crate::sync::{Backend, Condvar, Mutex, MutexGuard};
+use crate::workload::probe::Probe;
 use std::collections::VecDeque;
 use std::fmt::Debug;
 use std::marker::PhantomData;

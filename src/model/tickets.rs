@@ -11,8 +11,8 @@
 //! sold (no lost sale); the ledger names the buyer who holds each ticket.
 
 use crate::lock::Lock;
-use crate::probe::Probe;
 use crate::sync::{AtomicWord, Backend, Ordering::*};
+use crate::workload::probe::Probe;
 use serde::Serialize;
 
 /// Who buys.

@@ -3,16 +3,16 @@
 //! under the strategy (or one `fetch_add`, or a request to the server).
 //! Checked by [`crate::check::counter::check`], as on every tier.
 
-use super::arena::Arena;
-use super::crew::Crew;
 use super::failure::{Findings, WorkerError};
 use super::lock::exclusive;
-use super::progress::{self, STALL, Step, Watchdog};
 use super::region::Region;
 use super::server::{self, Server};
-use super::window::Window;
 use super::{Access, ProcessConfig, Strategy, lockfree};
 use crate::check::counter::{CounterPlan, check};
+use crate::os::arena::Arena;
+use crate::os::crew::Crew;
+use crate::os::progress::{self, STALL, Step, Watchdog};
+use crate::os::window::Window;
 use crate::tier::{Outcome, Work};
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::Relaxed;

@@ -7,10 +7,10 @@
 //! under test (a [`Violation`]) or a run the checker could not carry out
 //! (an [`Inconclusive`]). Nothing here looks at the wording of a message.
 
-use super::crew::Failure;
 use super::lock::LockError;
-use super::progress::Position;
 use crate::check::{Violation, ViolationKind};
+use crate::os::crew::Failure;
+use crate::os::progress::Position;
 use crate::tier::{Inconclusive, Limit, Outcome, Work};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -137,7 +137,7 @@ impl Findings {
     pub fn violations(&self) -> Vec<Violation> {
         let mut found = self.violations.clone();
         if !self.stalled.is_empty() {
-            let stall = self.stall.unwrap_or(super::progress::STALL);
+            let stall = self.stall.unwrap_or(crate::os::progress::STALL);
             let at: Vec<String> = self
                 .stalled
                 .iter()

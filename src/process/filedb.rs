@@ -110,7 +110,7 @@ impl FileDb {
     pub fn store(&self, db: &Db) -> std::io::Result<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let mut tmp = tempfile::Builder::new()
-            .prefix(super::arena::PREFIX)
+            .prefix(crate::os::arena::PREFIX)
             .tempfile_in(dir)?;
         serde_json::to_writer(&mut tmp, db)?;
         tmp.flush()?;

@@ -12,16 +12,16 @@
 //! 4. If the office can still be used, a follow-up rush on the same
 //!    database checks its invariants: no ticket lost, none sold twice.
 
-use super::arena::Arena;
-use super::crew::Crew;
 use super::failure::WorkerError;
 use super::filedb::FileDb;
 use super::lock::{Acquired, LockError};
 use super::region::Region;
-use super::rush::{self, RushRun};
 use super::server::{self, Server};
+use super::tickets::{self, RushRun};
 use super::{Access, KillOutcome, ProcessConfig, Strategy, lockfree};
 use crate::check::tickets::RushPlan;
+use crate::os::arena::Arena;
+use crate::os::crew::Crew;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::SeqCst;
 use std::time::{Duration, Instant};
@@ -187,8 +187,8 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
             hold: Duration::from_millis(50),
             ..ProcessConfig::default()
         };
-        let office = rush::office(&region, db.path(), CAPACITY);
-        Some(rush::rush_in(
+        let office = tickets::office(&region, db.path(), CAPACITY);
+        Some(tickets::rush_in(
             &arena, office, &access, strategy, &plan, &config,
         )?)
     } else {

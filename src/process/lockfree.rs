@@ -7,7 +7,7 @@
 //! changed nothing (`KillOutcome::Unaffected`).
 
 use super::region::{MAX_SEATS, Shared};
-use super::window::Window;
+use crate::os::window::Window;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 /// Fills the hall with `capacity` seats (in the parent, before the fork).

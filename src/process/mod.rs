@@ -9,48 +9,34 @@
 //! - [`server`]: a process that owns the state and answers requests over a
 //!   Unix socket (the lessons' `Manager`).
 //!
-//! [`crew`] forks the workers behind a start barrier and collects their
-//! results; [`progress`] is where each worker records its step and its
+//! [`crew`](crate::os::crew) forks the workers behind a start barrier and collects their
+//! results; [`progress`](crate::os::progress) is where each worker records its step and its
 //! completed operations, so the parent calls a run stuck once none
 //! completed for a stated time (a hang, with where each worker was) rather
 //! than waiting out a fixed deadline; [`failure`] sorts what went wrong,
 //! by type, into a violation or an inconclusive run (one that could not be
-//! set up is never a verdict on the code); [`window`] holds a race window
+//! set up is never a verdict on the code); [`window`](crate::os::window) holds a race window
 //! open in shared memory so that a broken strategy fails every run. [`counter`] and
-//! [`rush`] run the two models and check them with the same
+//! [`tickets`] run the two models and check them with the same
 //! [`crate::check`] invariants as every other tier; [`kill`] kills a worker
 //! holding the lock and reports what became of the lock.
 
-pub mod arena;
-pub mod cleanup;
 pub mod counter;
-pub mod crew;
 pub mod failure;
 pub mod filedb;
 pub mod kill;
 pub mod lock;
 pub mod lockfree;
-pub mod progress;
+pub mod queue;
 pub mod region;
-pub mod rush;
-pub mod scenario;
 pub mod server;
-pub mod window;
+pub mod tickets;
 
-use arena::Arena;
+use crate::os::arena::Arena;
 use lock::ProcessLock;
 use region::Region;
 use serde::Serialize;
-use std::time::{Duration, Instant};
-
-/// The longest wait racelab takes: a bound beyond it (a caller's
-/// `Duration::MAX`) is cut to it, so no deadline overflows.
-pub const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
-
-/// `within` from now, at most [`LONGEST_WAIT`] away.
-pub fn deadline(within: Duration) -> Instant {
-    Instant::now() + within.min(LONGEST_WAIT)
-}
+use std::time::Duration;
 
 /// The process strategies, by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -167,7 +153,11 @@ impl Strategy {
     }
 
     /// Where the strategy keeps the ticket office.
-    fn access<'a>(self, arena: &Arena, region: &'a Region) -> std::io::Result<Access<'a>> {
+    pub(crate) fn access<'a>(
+        self,
+        arena: &Arena,
+        region: &'a Region,
+    ) -> std::io::Result<Access<'a>> {
         let shared = region.shared();
         let lock_path = arena.file("lock");
         let lock: Box<dyn ProcessLock + 'a> = match self {

@@ -10,8 +10,8 @@
 //! Everything in the region is touched only through atomics or through
 //! libc on raw pointers: never through `&mut`.
 
-use super::arena::Arena;
-use crate::ipc::mapping::map_new_file;
+use crate::os::arena::Arena;
+use crate::os::mapping::map_new_file;
 use memmap2::MmapRaw;
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
@@ -59,7 +59,7 @@ pub struct Region {
 
 impl Region {
     /// Creates the region; on a full file system the error carries a
-    /// [`NoRoom`](crate::ipc::mapping::NoRoom) naming the file.
+    /// [`NoRoom`](crate::os::mapping::NoRoom) naming the file.
     pub fn create(arena: &Arena) -> std::io::Result<Region> {
         let map = map_new_file(arena, "region", std::mem::size_of::<Shared>() as u64)?;
         Ok(Region { map })

@@ -11,8 +11,8 @@
 //! Kill -9 of a client: it held nothing; the server drops the half-read
 //! request at end-of-file or after a read timeout (`KillOutcome::Unaffected`).
 
-use super::arena::Arena;
-use super::crew::{Crew, Failure};
+use crate::os::arena::Arena;
+use crate::os::crew::{Crew, Failure};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

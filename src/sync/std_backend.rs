@@ -146,8 +146,8 @@ impl Backend for Std {
             // A spinner whose run the watchdog gave up on (a livelock)
             // stops here, so the run can return; the check is off the
             // fast path. `resume_unwind`: no panic message, it is no bug.
-            if crate::check::progress::abandoned_here() {
-                std::panic::resume_unwind(Box::new(crate::check::progress::Abandoned));
+            if crate::workload::progress::abandoned_here() {
+                std::panic::resume_unwind(Box::new(crate::workload::progress::Abandoned));
             }
             std::thread::yield_now();
         }

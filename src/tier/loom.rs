@@ -15,9 +15,9 @@
 
 use super::{Inconclusive, Limit, Outcome, Work};
 use crate::check::{Violation, checker_limit, panic_message};
-use crate::probe::{Probe, ProbeState};
 pub use crate::sync::LoomLimitHit;
 use crate::sync::{Backend, Loom};
+use crate::workload::probe::{Probe, ProbeState};
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};

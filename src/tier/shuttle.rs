@@ -20,8 +20,8 @@
 
 use super::{Inconclusive, Outcome, Work};
 use crate::check::{Violation, checker_limit, panic_message};
-use crate::probe::Probe;
 use crate::sync::{Backend, Shuttle};
+use crate::workload::probe::Probe;
 use serde::Deserialize;
 use shuttle::scheduler::{PctScheduler, Schedule, Scheduler, Task, TaskId};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};

@@ -18,10 +18,10 @@
 //! of the process: the run returns.
 
 use super::{Limit, Outcome, Work};
-use crate::check::progress::{Abandoned, Progress, Where};
 use crate::check::{Violation, ViolationKind, panic_message};
-use crate::probe::{Probe, RaceWindow};
 use crate::sync::{Backend, SpawnFailed, Std};
+use crate::workload::probe::{Probe, RaceWindow};
+use crate::workload::progress::{Abandoned, Progress, Where};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};

@@ -3,15 +3,15 @@
 
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use racelab::check::{Violation, ViolationKind};
+use racelab::matrix::{self, Pair, Plan};
 use racelab::model::ModelKind;
-use racelab::strategy::{self, Pair, Plan};
 use racelab::tier::Outcome;
 use racelab::tier::loom::LoomConfig;
 use racelab::tier::threads::ThreadsConfig;
 use std::time::Duration;
 
 pub fn pair(model: ModelKind, strategy: &str) -> Pair {
-    strategy::find(model, strategy).unwrap_or_else(|| panic!("no pair {model}/{strategy}"))
+    matrix::find(model, strategy).unwrap_or_else(|| panic!("no pair {model}/{strategy}"))
 }
 
 fn describe(violations: &[Violation]) -> String {

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use racelab::process::arena::{base_dir, leftovers};
+use racelab::os::arena::{base_dir, leftovers};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};

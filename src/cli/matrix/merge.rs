@@ -6,7 +6,6 @@
 
 use super::{Row, RowRecord};
 use crate::shard::Shard;
-use crate::strategy;
 use crate::tier::Tier;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -139,7 +138,7 @@ pub(super) fn merge(files: &[PathBuf]) -> Result<Vec<Row>, MergeError> {
         });
     }
     // The matrix's order: pairs as `racelab list` gives them, then tiers.
-    let all = strategy::all();
+    let all = crate::matrix::all();
     let order = |model, name: &str, tier: Tier| {
         let pair = all
             .iter()

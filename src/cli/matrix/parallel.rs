@@ -12,8 +12,8 @@
 //! nothing, and a cell that crashes takes only its own row with it.
 
 use super::RowRecord;
+use crate::matrix::Pair;
 use crate::model::ModelKind;
-use crate::strategy::Pair;
 use crate::tier::{Limit, Outcome, Tier, Work};
 use std::fs::File;
 use std::io::{Read, Seek};

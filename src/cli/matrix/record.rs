@@ -3,8 +3,8 @@
 //! observed is read; the expected verdict, the match and the replay are
 //! this racelab's to decide again.
 
+use crate::matrix::Pair;
 use crate::model::ModelKind;
-use crate::strategy::{self, Pair};
 use crate::tier::{Outcome, Tier};
 use serde::Deserialize;
 
@@ -24,7 +24,7 @@ impl RowRecord {
 
     /// The pair this row is about, if this racelab knows it.
     pub(super) fn pair(&self) -> Option<Pair> {
-        strategy::find(self.model, &self.strategy)
+        crate::matrix::find(self.model, &self.strategy)
     }
 
     pub(super) fn tier(&self) -> Tier {

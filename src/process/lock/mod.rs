@@ -119,7 +119,7 @@ pub fn exclusive<R>(
     repair: impl FnOnce(),
     f: impl FnOnce() -> R,
 ) -> Result<R, LockError> {
-    use super::progress::{Step, enter, finish};
+    use crate::os::progress::{Step, enter, finish};
     enter(Step::Locking);
     if lock.acquire(within)? == Acquired::OwnerDied {
         enter(Step::Critical);
@@ -173,7 +173,7 @@ pub(crate) fn realtime_deadline(within: Duration) -> libc::timespec {
     };
     // SAFETY: `now` is a valid, writable timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
-    let within = within.min(super::LONGEST_WAIT);
+    let within = within.min(crate::os::LONGEST_WAIT);
     let nanos = now.tv_nsec as u64 + u64::from(within.subsec_nanos());
     libc::timespec {
         tv_sec: now.tv_sec

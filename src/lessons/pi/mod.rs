@@ -1,0 +1,281 @@
+//! The lessons' IPC mechanisms (docs/scenarios.md §5), each computing pi.
+//!
+//! Ten workers each sum a slice of the series `sum 1/(2k+1)^2, k < n` and
+//! hand their partial sum to the parent, which prints `pi = sqrt(8 *
+//! total)`. The hand-over goes through one [`Mechanism`] at a time: an
+//! anonymous pipe, a named pipe, a POSIX message queue, shared memory, a
+//! Unix socket, TCP on loopback, or a file per worker. Every mechanism must
+//! deliver every partial sum exactly once; the parent adds them in worker
+//! order, so every mechanism gives the same pi to the last bit, and it is
+//! checked against a single-process sum.
+//!
+//! Every path lives in the run's private [`Arena`] (the lessons' fifo at a
+//! fixed path in /tmp is a pitfall); every wait has a deadline; every
+//! resource (fifo, queue, socket file, mapping) is removed by a guard.
+
+mod fifo;
+mod files;
+mod mqueue;
+mod pipe;
+mod shm;
+mod stream;
+
+use crate::os::arena::Arena;
+use crate::os::crew::Crew;
+use nix::unistd::Pid;
+use serde::Serialize;
+use std::io;
+use std::time::{Duration, Instant};
+
+/// How the partial sums reach the parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mechanism {
+    /// An anonymous pipe, inherited across fork (parent and children only).
+    Pipe,
+    /// A named pipe (fifo) in the run's private directory.
+    Fifo,
+    /// A POSIX message queue, bounded by the kernel.
+    MessageQueue,
+    /// A `MAP_SHARED` mapping: one slot per worker.
+    SharedMemory,
+    /// A Unix domain stream socket, one connection per worker.
+    UnixSocket,
+    /// TCP on 127.0.0.1, a port the kernel picks.
+    Tcp,
+    /// A file per worker, named after its pid, written atomically.
+    Files,
+}
+
+impl Mechanism {
+    pub const ALL: [Mechanism; 7] = [
+        Mechanism::Pipe,
+        Mechanism::Fifo,
+        Mechanism::MessageQueue,
+        Mechanism::SharedMemory,
+        Mechanism::UnixSocket,
+        Mechanism::Tcp,
+        Mechanism::Files,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::Pipe => "pipe",
+            Mechanism::Fifo => "fifo",
+            Mechanism::MessageQueue => "mqueue",
+            Mechanism::SharedMemory => "shm",
+            Mechanism::UnixSocket => "unix-socket",
+            Mechanism::Tcp => "tcp",
+            Mechanism::Files => "files",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Mechanism> {
+        Mechanism::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+impl std::fmt::Display for Mechanism {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One worker's partial sum, as it travels: 4 bytes of worker index and 8
+/// of the sum's bits, little-endian. Twelve bytes is below PIPE_BUF, so a
+/// write of one record to a pipe is atomic even with many writers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Partial {
+    pub worker: u32,
+    pub sum: f64,
+}
+
+impl Partial {
+    pub const SIZE: usize = 12;
+
+    pub fn encode(self) -> [u8; Self::SIZE] {
+        let mut bytes = [0; Self::SIZE];
+        bytes[..4].copy_from_slice(&self.worker.to_le_bytes());
+        bytes[4..].copy_from_slice(&self.sum.to_bits().to_le_bytes());
+        bytes
+    }
+
+    pub fn decode(bytes: &[u8; Self::SIZE]) -> Self {
+        let worker = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+        let bits = u64::from_le_bytes(bytes[4..].try_into().expect("8 bytes"));
+        Partial {
+            worker,
+            sum: f64::from_bits(bits),
+        }
+    }
+}
+
+/// One mechanism's two ends: opened by the parent before the fork, used by
+/// the workers to send and by the parent to collect.
+trait Mailbox: Sized {
+    fn open(arena: &Arena, workers: usize) -> io::Result<Self>;
+    /// In a worker, after the fork.
+    fn send(&self, partial: Partial) -> io::Result<()>;
+    /// In the parent: one partial per worker, or an error at the deadline.
+    /// `from` are the workers' pids: a mechanism that can tell who sent a
+    /// message takes it only from them.
+    fn collect(
+        &mut self,
+        workers: usize,
+        from: &[Pid],
+        deadline: Instant,
+    ) -> io::Result<Vec<Partial>>;
+}
+
+/// The sum of `1/(2k+1)^2` for `k` in `range`.
+pub fn series(range: std::ops::Range<u64>) -> f64 {
+    range.map(|k| 1.0 / ((2 * k + 1) as f64).powi(2)).sum()
+}
+
+/// Worker `i`'s slice of `0..terms` among `workers`.
+pub fn slice(i: usize, workers: usize, terms: u64) -> std::ops::Range<u64> {
+    let (i, w) = (i as u64, workers as u64);
+    (i * terms / w)..((i + 1) * terms / w)
+}
+
+/// pi from the single-process sum, adding the slices in the same order as
+/// the parent does (so a correct hand-over matches it exactly).
+pub fn reference(workers: usize, terms: u64) -> f64 {
+    let total: f64 = (0..workers).map(|i| series(slice(i, workers, terms))).sum();
+    (8.0 * total).sqrt()
+}
+
+/// One computation of pi through one mechanism.
+#[derive(Debug, Clone, Serialize)]
+pub struct PiRun {
+    pub via: Mechanism,
+    pub pi: f64,
+    /// |pi - the single-process pi|.
+    pub error: f64,
+    #[serde(serialize_with = "crate::tier::as_millis")]
+    pub elapsed: Duration,
+}
+
+/// How long a run may take before the workers are killed.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Computes pi with `workers` processes summing `terms` terms, handing the
+/// partial sums over through `via`.
+pub fn pi(via: Mechanism, workers: usize, terms: u64) -> io::Result<PiRun> {
+    match via {
+        Mechanism::Pipe => run::<pipe::Pipe>(via, workers, terms),
+        Mechanism::Fifo => run::<fifo::Fifo>(via, workers, terms),
+        Mechanism::MessageQueue => run::<mqueue::MessageQueue>(via, workers, terms),
+        Mechanism::SharedMemory => run::<shm::Slots>(via, workers, terms),
+        Mechanism::UnixSocket => run::<stream::Unix>(via, workers, terms),
+        Mechanism::Tcp => run::<stream::Tcp>(via, workers, terms),
+        Mechanism::Files => run::<files::Files>(via, workers, terms),
+    }
+}
+
+fn run<M: Mailbox>(via: Mechanism, workers: usize, terms: u64) -> io::Result<PiRun> {
+    if workers == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "at least one worker is needed",
+        ));
+    }
+    let started = Instant::now();
+    let arena = Arena::new()?;
+    let mut mailbox = M::open(&arena, workers)?;
+    let mut crew = Crew::spawn(workers, |i| {
+        let partial = Partial {
+            worker: i as u32,
+            sum: series(slice(i, workers, terms)),
+        };
+        mailbox.send(partial).map_err(|e| e.to_string())
+    })?;
+    crew.start();
+    let received = mailbox.collect(workers, &crew.pids(), started + DEADLINE);
+    for (i, result) in crew
+        .collect::<Result<(), String>>(DEADLINE)
+        .into_iter()
+        .enumerate()
+    {
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(io::Error::other(format!("worker {i} could not send: {e}"))),
+            Err(failure) => return Err(io::Error::other(format!("worker {i}: {failure}"))),
+        }
+    }
+    let mut partials = received?;
+    partials.sort_by_key(|p| p.worker);
+    let workers_seen: Vec<u32> = partials.iter().map(|p| p.worker).collect();
+    if workers_seen != (0..workers as u32).collect::<Vec<_>>() {
+        return Err(io::Error::other(format!(
+            "expected one partial sum per worker, got {workers_seen:?}"
+        )));
+    }
+    let total: f64 = partials.iter().map(|p| p.sum).sum();
+    let pi = (8.0 * total).sqrt();
+    Ok(PiRun {
+        via,
+        pi,
+        error: (pi - reference(workers, terms)).abs(),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// A poll timeout of `left`, at most a second (then the caller looks at
+/// its deadline again).
+fn poll_timeout(left: Duration) -> nix::poll::PollTimeout {
+    nix::poll::PollTimeout::from(left.as_millis().min(1_000) as u16)
+}
+
+/// Reads exactly `buf.len()` bytes from a non-blocking descriptor, waiting
+/// with poll until `deadline`.
+pub(crate) fn read_exact_until(
+    fd: &impl std::os::fd::AsFd,
+    buf: &mut [u8],
+    deadline: Instant,
+) -> io::Result<()> {
+    use nix::poll::{PollFd, PollFlags, poll};
+    let mut filled = 0;
+    while filled < buf.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "no message before the deadline",
+            ));
+        }
+        let millis = poll_timeout(left);
+        let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, millis) {
+            Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+            Ok(_) => {}
+            Err(e) => return Err(e.into()),
+        }
+        match nix::unistd::read(fd, &mut buf[filled..]) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the writers went away",
+                ));
+            }
+            Ok(n) => filled += n,
+            Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Collects `workers` fixed-size records from one descriptor.
+fn read_records(
+    fd: &impl std::os::fd::AsFd,
+    workers: usize,
+    deadline: Instant,
+) -> io::Result<Vec<Partial>> {
+    (0..workers)
+        .map(|_| {
+            let mut record = [0; Partial::SIZE];
+            read_exact_until(fd, &mut record, deadline).map(|()| Partial::decode(&record))
+        })
+        .collect()
+}
