@@ -16,9 +16,22 @@ pub mod tickets;
 
 /// The three models, by name.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ModelKind {
     Counter,
     Tickets,
@@ -28,21 +41,13 @@ pub enum ModelKind {
 impl ModelKind {
     pub const ALL: [ModelKind; 3] = [ModelKind::Counter, ModelKind::Tickets, ModelKind::Queue];
 
+    /// Its name on the command line and in reports.
     pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Counter => "counter",
-            ModelKind::Tickets => "tickets",
-            ModelKind::Queue => "queue",
-        }
+        self.into()
     }
 
+    /// The model of that name.
     pub fn parse(name: &str) -> Option<ModelKind> {
-        ModelKind::ALL.into_iter().find(|m| m.name() == name)
-    }
-}
-
-impl std::fmt::Display for ModelKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        name.parse().ok()
     }
 }

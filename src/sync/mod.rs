@@ -8,6 +8,7 @@
 //! `cargo test` builds both backends at once and needs no `RUSTFLAGS`.
 
 mod loom_backend;
+mod same;
 mod shuttle_backend;
 mod std_backend;
 
