@@ -2,9 +2,7 @@
 //! must get on each tier. A broken strategy is a test too: it must be
 //! caught, with the named violation.
 
-use crate::check::{
-    self, ViolationKind, counter::CounterPlan, queue::Msg, queue::QueuePlan, tickets::RushPlan,
-};
+use crate::check::ViolationKind;
 use crate::lock::*;
 use crate::model::ModelKind;
 use crate::model::counter::{AtomicCounter, CounterImpl, LockedCounter, SplitLockCounter};
@@ -19,7 +17,11 @@ use crate::tier::loom::{Explored, LoomConfig, explore};
 use crate::tier::shuttle::{self as shuttle_tier, ShuttleConfig};
 use crate::tier::threads::{self, Racers, ThreadsConfig};
 use crate::tier::{Outcome, Tier, Verdict};
+use crate::workload::counter::CounterPlan;
 use crate::workload::progress::Progress;
+use crate::workload::queue::{self as queue_workload, Msg, QueuePlan};
+use crate::workload::tickets::RushPlan;
+use crate::workload::{counter as counter_workload, tickets as tickets_workload};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -113,7 +115,7 @@ impl Scale {
             consumers: 2,
             items: 1,
             capacity: 1,
-            ending: check::queue::Ending::Close,
+            ending: queue_workload::Ending::Close,
         },
         loom_bound: [None, None, Some(2)],
         threads_counter: CounterPlan {
@@ -131,7 +133,7 @@ impl Scale {
             consumers: 2,
             items: 1_000,
             capacity: 1,
-            ending: check::queue::Ending::Close,
+            ending: queue_workload::Ending::Close,
         },
         threads: [
             ThreadsConfig {
@@ -166,7 +168,7 @@ impl Scale {
             consumers: 3,
             items: 3,
             capacity: 2,
-            ending: check::queue::Ending::Close,
+            ending: queue_workload::Ending::Close,
         },
         shuttle: ShuttleConfig {
             iterations: 500,
@@ -193,7 +195,7 @@ impl Scale {
             consumers: 2,
             items: 3,
             capacity: 2,
-            ending: check::queue::Ending::Close,
+            ending: queue_workload::Ending::Close,
         },
         processes: ProcessConfig {
             rounds: 3,
@@ -382,7 +384,7 @@ fn worker_label(prefix: &'static str) -> impl Fn(usize) -> String + Send + 'stat
 fn loom_counter<C: CounterImpl<Loom>>(plan: &CounterPlan, config: &LoomConfig) -> Explored {
     let plan = *plan;
     explore(config, worker_label("T"), move |probe| {
-        check::counter::drive::<Loom, C>(&plan, probe, None, &Progress::none()).map(drop)
+        counter_workload::drive::<Loom, C>(&plan, probe, None, &Progress::none()).map(drop)
     })
 }
 
@@ -398,7 +400,7 @@ fn threads_counter<C: CounterImpl<Std>>(plan: &CounterPlan, config: &ThreadsConf
         racers,
         &worker_label("T"),
         move |probe, start, progress| {
-            check::counter::drive::<Std, C>(&plan, probe, Some(start), &progress).map(drop)
+            counter_workload::drive::<Std, C>(&plan, probe, Some(start), &progress).map(drop)
         },
     )
 }
@@ -406,7 +408,7 @@ fn threads_counter<C: CounterImpl<Std>>(plan: &CounterPlan, config: &ThreadsConf
 fn loom_tickets<O: OfficeImpl<Loom>>(plan: &RushPlan, config: &LoomConfig) -> Explored {
     let plan = *plan;
     explore(config, worker_label("B"), move |probe| {
-        check::tickets::drive::<Loom, O>(&plan, probe, None, &Progress::none()).map(drop)
+        tickets_workload::drive::<Loom, O>(&plan, probe, None, &Progress::none()).map(drop)
     })
 }
 
@@ -424,7 +426,7 @@ fn threads_tickets<O: OfficeImpl<Std>>(plan: &RushPlan, config: &ThreadsConfig) 
         racers,
         &worker_label("B"),
         move |probe, start, progress| {
-            check::tickets::drive::<Std, O>(&plan, probe, Some(start), &progress).map(drop)
+            tickets_workload::drive::<Std, O>(&plan, probe, Some(start), &progress).map(drop)
         },
     )
 }
@@ -435,7 +437,7 @@ fn loom_queue<Q: QueueImpl<Loom, Msg>>(plan: &QueuePlan, config: &LoomConfig) ->
         config,
         move |i| plan.label(i),
         move |probe| {
-            check::queue::drive::<Loom, Q>(&plan, probe, None, &Progress::none()).map(drop)
+            queue_workload::drive::<Loom, Q>(&plan, probe, None, &Progress::none()).map(drop)
         },
     )
 }
@@ -452,7 +454,7 @@ fn threads_queue<Q: QueueImpl<Std, Msg>>(plan: &QueuePlan, config: &ThreadsConfi
         racers,
         &|i| plan.label(i),
         move |probe, start, progress| {
-            check::queue::drive::<Std, Q>(&plan, probe, Some(start), &progress).map(drop)
+            queue_workload::drive::<Std, Q>(&plan, probe, Some(start), &progress).map(drop)
         },
     )
 }
@@ -460,14 +462,14 @@ fn threads_queue<Q: QueueImpl<Std, Msg>>(plan: &QueuePlan, config: &ThreadsConfi
 fn shuttle_counter<C: CounterImpl<Shuttle>>(plan: &CounterPlan, config: &ShuttleConfig) -> Outcome {
     let plan = *plan;
     shuttle_tier::explore(config, worker_label("T"), move |probe| {
-        check::counter::drive::<Shuttle, C>(&plan, probe, None, &Progress::none()).map(drop)
+        counter_workload::drive::<Shuttle, C>(&plan, probe, None, &Progress::none()).map(drop)
     })
 }
 
 fn shuttle_tickets<O: OfficeImpl<Shuttle>>(plan: &RushPlan, config: &ShuttleConfig) -> Outcome {
     let plan = *plan;
     shuttle_tier::explore(config, worker_label("B"), move |probe| {
-        check::tickets::drive::<Shuttle, O>(&plan, probe, None, &Progress::none()).map(drop)
+        tickets_workload::drive::<Shuttle, O>(&plan, probe, None, &Progress::none()).map(drop)
     })
 }
 
@@ -477,7 +479,7 @@ fn shuttle_queue<Q: QueueImpl<Shuttle, Msg>>(plan: &QueuePlan, config: &ShuttleC
         config,
         move |i| plan.label(i),
         move |probe| {
-            check::queue::drive::<Shuttle, Q>(&plan, probe, None, &Progress::none()).map(drop)
+            queue_workload::drive::<Shuttle, Q>(&plan, probe, None, &Progress::none()).map(drop)
         },
     )
 }

@@ -21,13 +21,15 @@ pub mod lesson;
 pub mod render;
 pub mod trim;
 
-use crate::check::{Violation, ViolationKind, queue::QueuePlan, tickets::RushPlan};
-use crate::check::{counter::CounterPlan, queue::Ending};
+use crate::check::{Violation, ViolationKind};
 use crate::matrix::{Pair, Plan, Scale};
 use crate::model::ModelKind;
 use crate::tier::Work;
 use crate::tier::loom::{BoundTooBig, LoomConfig};
+use crate::workload::counter::CounterPlan;
 use crate::workload::probe::Action;
+use crate::workload::queue::{Ending, QueuePlan};
+use crate::workload::tickets::RushPlan;
 use serde::Serialize;
 use std::time::Duration;
 
