@@ -395,7 +395,7 @@ fn threads_counter<C: CounterImpl<Std>>(plan: &CounterPlan, config: &ThreadsConf
         operations: plan.operations(),
     };
     let plan = *plan;
-    threads::run(
+    threads::rounds(
         config,
         racers,
         &worker_label("T"),
@@ -421,7 +421,7 @@ fn threads_tickets<O: OfficeImpl<Std>>(plan: &RushPlan, config: &ThreadsConfig) 
         operations: 2 * plan.buyers as u64,
     };
     let plan = *plan;
-    threads::run(
+    threads::rounds(
         config,
         racers,
         &worker_label("B"),
@@ -449,7 +449,7 @@ fn threads_queue<Q: QueueImpl<Std, Msg>>(plan: &QueuePlan, config: &ThreadsConfi
         operations: 2 * plan.total() as u64,
     };
     let plan = *plan;
-    threads::run(
+    threads::rounds(
         config,
         racers,
         &|i| plan.label(i),

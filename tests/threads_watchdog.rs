@@ -49,7 +49,7 @@ fn run<C: CounterImpl<Std>>() -> Outcome {
         parties: 2,
         operations: PLAN.operations(),
     };
-    threads::run(&config, racers, &label, |probe, start, progress| {
+    threads::rounds(&config, racers, &label, |probe, start, progress| {
         counter::drive::<Std, C>(&PLAN, probe, Some(start), &progress).map(drop)
     })
 }

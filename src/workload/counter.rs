@@ -1,8 +1,10 @@
 //! The counter workload: the racy add/subtract pair of docs/scenarios.md
 //! §2, generalised. Checked by [`crate::check::counter::check`].
 
+use super::{Form, Workload, worker_label};
 use crate::check::Violation;
 use crate::check::counter::check;
+use crate::model::ModelKind;
 use crate::model::counter::CounterImpl;
 use crate::sync::Backend;
 use crate::workload::probe::Probe;
@@ -31,6 +33,32 @@ impl CounterPlan {
     pub fn expected(&self) -> i64 {
         (self.adders as i64 - self.subtractors as i64) * self.ops as i64
     }
+}
+
+impl Workload for CounterPlan {
+    const MODEL: ModelKind = ModelKind::Counter;
+
+    fn label(&self, index: usize) -> String {
+        worker_label("T", index)
+    }
+
+    fn threads(&self) -> usize {
+        CounterPlan::threads(self)
+    }
+
+    /// Two racers show a lost update.
+    fn parties(&self) -> usize {
+        2
+    }
+
+    fn operations(&self) -> u64 {
+        CounterPlan::operations(self)
+    }
+}
+
+/// Counter `C` on backend `B`, as a form a tier runs.
+pub fn form<B: Backend, C: CounterImpl<B>>() -> Form<B, CounterPlan> {
+    Form::new(|plan, probe, start, progress| drive::<B, C>(plan, probe, start, progress).map(drop))
 }
 
 /// Runs the plan on backend `B` with counter `C`; `start` lines the threads

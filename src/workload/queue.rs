@@ -12,8 +12,10 @@
 //! threads tier's watchdog catches from the operations recorded here; when
 //! it gives up, the queue is closed and main stops waiting.
 
+use super::{Form, Workload};
 use crate::check::queue::check;
 use crate::check::{Violation, ViolationKind, deadlock_evidence, panic_message};
+use crate::model::ModelKind;
 use crate::model::queue::{BoundedQueue, GetError, QueueImpl};
 use crate::sync::Backend;
 use crate::workload::probe::Probe;
@@ -60,6 +62,33 @@ impl QueuePlan {
             i => format!("C{}", i - 1 - self.producers),
         }
     }
+}
+
+impl Workload for QueuePlan {
+    const MODEL: ModelKind = ModelKind::Queue;
+
+    fn label(&self, index: usize) -> String {
+        QueuePlan::label(self, index)
+    }
+
+    fn threads(&self) -> usize {
+        self.producers + self.consumers
+    }
+
+    /// Two racers show each broken queue.
+    fn parties(&self) -> usize {
+        2
+    }
+
+    /// Every item is put once and taken once.
+    fn operations(&self) -> u64 {
+        2 * self.total() as u64
+    }
+}
+
+/// Queue `Q` on backend `B`, as a form a tier runs.
+pub fn form<B: Backend, Q: QueueImpl<B, Msg>>() -> Form<B, QueuePlan> {
+    Form::new(|plan, probe, start, progress| drive::<B, Q>(plan, probe, start, progress).map(drop))
 }
 
 /// What travels through the queue.

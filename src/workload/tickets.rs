@@ -1,8 +1,10 @@
 //! The ticket rush (docs/scenarios.md §7): buyers search, then buy.
 //! Checked by [`crate::check::tickets::check`].
 
+use super::{Form, Workload, worker_label};
 use crate::check::Violation;
 use crate::check::tickets::check;
+use crate::model::ModelKind;
 use crate::model::tickets::{Buyer, OfficeImpl, Ticket};
 use crate::sync::Backend;
 use crate::workload::probe::Probe;
@@ -33,6 +35,34 @@ impl RushPlan {
     pub fn demand(&self) -> usize {
         self.buyers.saturating_mul(self.per_buyer)
     }
+}
+
+impl Workload for RushPlan {
+    const MODEL: ModelKind = ModelKind::Tickets;
+
+    fn label(&self, index: usize) -> String {
+        worker_label("B", index)
+    }
+
+    fn threads(&self) -> usize {
+        self.buyers
+    }
+
+    /// Every buyer races for the last ticket.
+    fn parties(&self) -> usize {
+        self.buyers
+    }
+
+    /// Each buyer searches once and buys until it has its tickets or none
+    /// are left: a search and a buy per buyer.
+    fn operations(&self) -> u64 {
+        2 * self.buyers as u64
+    }
+}
+
+/// Office `O` on backend `B`, as a form a tier runs.
+pub fn form<B: Backend, O: OfficeImpl<B>>() -> Form<B, RushPlan> {
+    Form::new(|plan, probe, start, progress| drive::<B, O>(plan, probe, start, progress).map(drop))
 }
 
 /// What the rush produced.
