@@ -11,9 +11,9 @@ mod common;
 
 use common::{assert_caught, assert_holds, loom};
 use racelab::check::ViolationKind::LostUpdate;
-use racelab::check::counter::CounterPlan;
 use racelab::matrix::Plan;
 use racelab::model::ModelKind::Counter;
+use racelab::workload::counter::CounterPlan;
 
 /// The lessons' pair in miniature: one increment racing one decrement.
 const PAIR: Plan = Plan::Counter(CounterPlan {

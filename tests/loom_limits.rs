@@ -7,14 +7,14 @@ mod common;
 
 use common::pair;
 use racelab::check::ViolationKind;
-use racelab::check::counter::CounterPlan;
-use racelab::check::queue::{Ending, QueuePlan};
 use racelab::explain;
 use racelab::matrix::Plan;
 use racelab::model::ModelKind::{Counter, Queue};
 use racelab::sync::{Backend, Loom, Ordering::Acquire, Ordering::Release};
 use racelab::tier::loom::{self, BoundTooBig, LoomConfig, MAX_BOUND};
 use racelab::tier::{Limit, Verdict};
+use racelab::workload::counter::CounterPlan;
+use racelab::workload::queue::{Ending, QueuePlan};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;

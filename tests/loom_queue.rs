@@ -7,9 +7,9 @@ mod common;
 
 use common::{assert_caught, assert_holds, loom};
 use racelab::check::ViolationKind::{CapacityExceeded, Deadlock, PopFromEmpty};
-use racelab::check::queue::{Ending, QueuePlan};
 use racelab::matrix::Plan;
 use racelab::model::ModelKind::Queue;
+use racelab::workload::queue::{Ending, QueuePlan};
 
 const fn plan(producers: usize, consumers: usize, items: usize, ending: Ending) -> Plan {
     Plan::Queue(QueuePlan {

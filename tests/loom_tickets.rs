@@ -6,9 +6,9 @@ mod common;
 
 use common::{assert_caught, assert_holds, loom};
 use racelab::check::ViolationKind::{Oversold, SoldTwice};
-use racelab::check::tickets::RushPlan;
 use racelab::matrix::Plan;
 use racelab::model::ModelKind::Tickets;
+use racelab::workload::tickets::RushPlan;
 
 const LAST_TICKET: Plan = Plan::Tickets(RushPlan {
     buyers: 2,

@@ -4,8 +4,8 @@
 //! (rusty-fork) with a timeout; the workers die with it.
 
 use racelab::check::ViolationKind;
-use racelab::check::counter::CounterPlan;
 use racelab::process::{ProcessConfig, Strategy, counter};
+use racelab::workload::counter::CounterPlan;
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 

@@ -10,12 +10,12 @@
 use nix::errno::Errno;
 use nix::mqueue::{MQ_OFlag, mq_close, mq_open};
 use nix::sys::stat::Mode;
-use racelab::check::queue::{Ending, QueuePlan};
 use racelab::os::arena::Arena;
 use racelab::process::queue::mqueue::{self, MessageQueue};
 use racelab::process::queue::run::{run, run_in};
 use racelab::process::queue::spool::{files_left, spool_dir};
 use racelab::process::queue::{FOREVER, ProcessQueue, Via};
+use racelab::workload::queue::{Ending, QueuePlan};
 use rusty_fork::rusty_fork_test;
 use std::ffi::CStr;
 use std::os::unix::fs::PermissionsExt;

@@ -4,10 +4,10 @@
 //! `cargo test --test process_negative -- --ignored --nocapture`.
 
 use racelab::check::ViolationKind;
-use racelab::check::counter::CounterPlan;
-use racelab::check::tickets::RushPlan;
 use racelab::lessons::scenario;
 use racelab::process::{ProcessConfig, Store, Strategy, counter, tickets};
+use racelab::workload::counter::CounterPlan;
+use racelab::workload::tickets::RushPlan;
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 

@@ -8,10 +8,10 @@ mod common;
 
 use common::seeded_runner;
 use proptest::prelude::*;
-use racelab::check::queue::{Ending, QueuePlan};
 use racelab::os::arena::{base_dir, leftovers};
 use racelab::process::queue::Via;
 use racelab::process::queue::run::run;
+use racelab::workload::queue::{Ending, QueuePlan};
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 

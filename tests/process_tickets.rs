@@ -6,8 +6,8 @@
 //! lessons' rush every run.
 
 use racelab::check::ViolationKind;
-use racelab::check::tickets::RushPlan;
 use racelab::process::{ProcessConfig, Store, Strategy, tickets};
+use racelab::workload::tickets::RushPlan;
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 

@@ -19,9 +19,6 @@
 //! descriptor makes every open fail with EMFILE.
 
 use racelab::check::ViolationKind;
-use racelab::check::counter::CounterPlan;
-use racelab::check::queue::{Ending, QueuePlan};
-use racelab::check::tickets::RushPlan;
 use racelab::os::arena::{Arena, base_dir, leftovers};
 use racelab::os::crew::{Crew, Failure};
 use racelab::os::progress::{self, Position, Step, Watchdog};
@@ -32,6 +29,9 @@ use racelab::process::queue::run::{outcome, run};
 use racelab::process::region::Region;
 use racelab::process::{ProcessConfig, Strategy, counter, tickets};
 use racelab::tier::{Inconclusive, Limit, Verdict, Work};
+use racelab::workload::counter::CounterPlan;
+use racelab::workload::queue::{Ending, QueuePlan};
+use racelab::workload::tickets::RushPlan;
 use rusty_fork::rusty_fork_test;
 use std::cell::RefCell;
 use std::os::unix::process::CommandExt;

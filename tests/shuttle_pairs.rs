@@ -17,7 +17,7 @@ fn seed_of(work: Work) -> u64 {
 #[test]
 fn every_pair_gets_its_expected_verdict_under_shuttle() {
     let scale = Scale::STANDARD;
-    assert_eq!(scale.shuttle.seed, DEFAULT_SEED);
+    assert_eq!(scale.shuttle.config.seed, DEFAULT_SEED);
     for pair in matrix::all()
         .into_iter()
         .filter(|p| p.runs_on(Tier::Shuttle))
@@ -53,7 +53,7 @@ fn a_failure_replays_from_its_reported_seed_at_the_first_schedule() {
     ] {
         let pair = matrix::find(model, name).expect("a known pair");
         let plan = scale.plan(model, Tier::Shuttle);
-        let first = pair.shuttle(&plan, &scale.shuttle);
+        let first = pair.shuttle(&plan, &scale.shuttle.config);
         assert!(!first.violations.is_empty(), "{model}/{name} must fail");
         let seed = seed_of(first.work);
         println!("{model}/{name}: {} -> replaying seed {seed}", first.work);
@@ -61,7 +61,7 @@ fn a_failure_replays_from_its_reported_seed_at_the_first_schedule() {
             &plan,
             &ShuttleConfig {
                 seed,
-                ..scale.shuttle
+                ..scale.shuttle.config
             },
         );
         assert_eq!(again.violations, first.violations, "seed {seed}");

@@ -13,9 +13,9 @@ mod common;
 use common::{assert_caught, assert_holds, pair, seeded_runner, threads_config};
 use proptest::prelude::*;
 use racelab::check::ViolationKind::LostUpdate;
-use racelab::check::counter::CounterPlan;
 use racelab::matrix::Plan;
 use racelab::model::ModelKind::Counter;
+use racelab::workload::counter::CounterPlan;
 
 const CORRECT: [&str; 6] = ["mutex", "spin", "ticket", "rwlock", "semaphore-1", "atomic"];
 

@@ -11,10 +11,10 @@ mod common;
 use common::{assert_caught, assert_holds, pair, seeded_runner, threads_config};
 use proptest::prelude::*;
 use racelab::check::ViolationKind::{CapacityExceeded, Deadlock, PopFromEmpty};
-use racelab::check::queue::{Ending, QueuePlan};
 use racelab::matrix::Plan;
 use racelab::model::ModelKind::Queue;
 use racelab::tier::Outcome;
+use racelab::workload::queue::{Ending, QueuePlan};
 
 fn stress(strategy: &str, plan: QueuePlan, rounds: u32) -> Outcome {
     pair(Queue, strategy).stress(&Plan::Queue(plan), &threads_config(rounds))

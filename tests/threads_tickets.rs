@@ -8,10 +8,10 @@ mod common;
 use common::{assert_caught, assert_holds, pair, seeded_runner, threads_config};
 use proptest::prelude::*;
 use racelab::check::ViolationKind::Oversold;
-use racelab::check::tickets::RushPlan;
 use racelab::matrix::Plan;
 use racelab::model::ModelKind::Tickets;
 use racelab::tier::Outcome;
+use racelab::workload::tickets::RushPlan;
 
 const CORRECT: [&str; 6] = ["mutex", "spin", "ticket", "rwlock", "semaphore-1", "atomic"];
 

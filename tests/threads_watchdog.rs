@@ -7,13 +7,13 @@ mod common;
 
 use common::{assert_caught, assert_holds, pair};
 use racelab::check::ViolationKind::{self, Hang};
-use racelab::check::counter::{self, CounterPlan};
 use racelab::matrix::Plan;
 use racelab::model::ModelKind::{Counter, Queue};
 use racelab::model::counter::{Counter as CounterOps, CounterImpl};
 use racelab::sync::{AtomicWord, Backend, Mutex, Ordering::Acquire, Ordering::Relaxed, Std};
 use racelab::tier::Outcome;
 use racelab::tier::threads::{self, Racers, ThreadsConfig};
+use racelab::workload::counter::{self, CounterPlan};
 use racelab::workload::probe::Probe;
 use racelab::workload::progress::Progress;
 use std::sync::Barrier;
@@ -49,7 +49,7 @@ fn run<C: CounterImpl<Std>>() -> Outcome {
         parties: 2,
         operations: PLAN.operations(),
     };
-    threads::run(&config, racers, &label, |probe, start, progress| {
+    threads::rounds(&config, racers, &label, |probe, start, progress| {
         counter::drive::<Std, C>(&PLAN, probe, Some(start), &progress).map(drop)
     })
 }

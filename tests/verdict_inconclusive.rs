@@ -5,12 +5,12 @@
 mod common;
 
 use common::pair;
-use racelab::check::counter::CounterPlan;
 use racelab::explain::{self, Verdict, render};
 use racelab::matrix::{Expect, Plan};
 use racelab::model::ModelKind::Counter;
 use racelab::tier::loom::LoomConfig;
 use racelab::tier::{Limit, Outcome, Work};
+use racelab::workload::counter::CounterPlan;
 use std::time::Duration;
 
 /// Five adders and main: one thread more than loom models.

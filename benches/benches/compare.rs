@@ -21,15 +21,15 @@
 //! minute), or `bash ci/bench.sh`.
 
 use crossbeam_utils::atomic::AtomicCell;
-use racelab::check::counter::CounterPlan;
-use racelab::check::queue::{Ending, QueuePlan};
 use racelab::lock::{MutexLock, SpinLock};
 use racelab::model::counter::{AtomicCounter, Counter, CounterImpl, LockedCounter};
 use racelab::model::queue::{BoundedQueue, CondvarQueue, QueueImpl, WhileLoop};
 use racelab::process::queue::Via;
 use racelab::process::{ProcessConfig, Store, Strategy};
 use racelab::sync::Std;
+use racelab::workload::counter::CounterPlan;
 use racelab::workload::probe::Probe;
+use racelab::workload::queue::{Ending, QueuePlan};
 use racelab_bench::{Measured, median, race, table};
 use std::path::Path;
 use std::process::Command;

@@ -5,9 +5,9 @@
 //! `cargo bench -p racelab-bench --bench process_queues`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use racelab::check::queue::{Ending, QueuePlan};
 use racelab::process::queue::Via;
 use racelab::process::queue::run::run;
+use racelab::workload::queue::{Ending, QueuePlan};
 use std::time::Duration;
 
 const PLAN: QueuePlan = QueuePlan {

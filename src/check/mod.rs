@@ -1,9 +1,9 @@
 //! Invariants, verdicts and evidence, shared by every tier.
 //!
-//! Each model has a workload driver generic over the [`Backend`](crate::sync::Backend)
-//! (the same code runs inside loom and on real threads) and a check that
-//! turns what the workers observed into [`Violation`]s, each naming its
-//! evidence ("lost 1 of 2 updates", "sold 2 tickets of 1").
+//! Each model has a check that turns what its workload observed (the
+//! drivers are in [`crate::workload`], on every tier alike) into
+//! [`Violation`]s, each naming its evidence ("lost 1 of 2 updates", "sold 2
+//! tickets of 1").
 
 pub mod counter;
 pub mod queue;

@@ -5,8 +5,6 @@
 use super::range::{seconds, text, whole};
 use super::{CliError, Finish, Out};
 use crate::check::ViolationKind;
-use crate::check::counter::CounterPlan;
-use crate::check::queue::{Ending, QueuePlan};
 use crate::check::thousands;
 use crate::matrix::{Expect, Pair, Plan};
 use crate::model::ModelKind;
@@ -14,6 +12,8 @@ use crate::process::failure::RunError;
 use crate::process::queue::{self as ipc_queue, Via};
 use crate::tier::Outcome;
 use crate::tier::threads::ThreadsConfig;
+use crate::workload::counter::CounterPlan;
+use crate::workload::queue::{Ending, QueuePlan};
 use clap::builder::{EnumValueParser, StringValueParser};
 use clap::{Args as ClapArgs, ValueEnum};
 

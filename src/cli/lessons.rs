@@ -3,9 +3,9 @@
 //! printed. `racelab rush` runs §7 in detail.
 
 use super::{CliError, Finish, Out};
-use crate::check::tickets::RushPlan;
 use crate::lessons::scenario;
 use crate::process::{ProcessConfig, Strategy, tickets};
+use crate::workload::tickets::RushPlan;
 use std::time::Duration;
 
 /// A scenario the system would not let run.

@@ -193,7 +193,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
     bar.enable_steady_tick(Duration::from_millis(120));
     let mut scale = Scale::STANDARD;
     if let Some(seed) = args.seed {
-        scale.shuttle.seed = seed;
+        scale.shuttle.config.seed = seed;
     }
     // No implementation on a tier: shown as n/a, not run.
     let runnable: Vec<(Pair, Tier)> = cells

@@ -3,12 +3,12 @@
 //! form did not fail or a fix did not hold.
 
 use super::{CliError, Finish, Out};
-use crate::check::queue::{Ending, QueuePlan};
 use crate::lessons::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
 use crate::lessons::pitfall::framing::{Reading, stream_messages};
 use crate::lessons::pitfall::permits;
 use crate::lessons::pitfall::tear::{CAPACITY, PIPE_BUF, pipe_writers};
 use crate::process::queue::{self, Via};
+use crate::workload::queue::{Ending, QueuePlan};
 use std::io;
 use std::time::Duration;
 

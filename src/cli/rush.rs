@@ -4,11 +4,11 @@
 
 use super::range::{text, whole};
 use super::{CliError, Finish, Out};
-use crate::check::tickets::RushPlan;
 use crate::lessons::scenario;
 use crate::process::region::MAX_SEATS;
 use crate::process::tickets::{self, RushRun};
 use crate::process::{ProcessConfig, Store, Strategy};
+use crate::workload::tickets::RushPlan;
 use clap::Args as ClapArgs;
 use std::time::Duration;
 

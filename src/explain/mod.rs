@@ -21,13 +21,16 @@ pub mod lesson;
 pub mod render;
 pub mod trim;
 
-use crate::check::{Violation, ViolationKind, queue::QueuePlan, tickets::RushPlan};
-use crate::check::{counter::CounterPlan, queue::Ending};
+use crate::check::{Violation, ViolationKind};
+use crate::matrix::scale::{Plans, TierScale};
 use crate::matrix::{Pair, Plan, Scale};
 use crate::model::ModelKind;
 use crate::tier::Work;
 use crate::tier::loom::{BoundTooBig, LoomConfig};
+use crate::workload::counter::CounterPlan;
 use crate::workload::probe::Action;
+use crate::workload::queue::{Ending, QueuePlan};
+use crate::workload::tickets::RushPlan;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -36,22 +39,27 @@ use std::time::Duration;
 /// buyers for one ticket; for the queue one producer of two items and two
 /// consumers over one slot (the `if` wait and the lost wakeup show there).
 pub const PLANS: Scale = Scale {
-    loom_counter: CounterPlan {
-        adders: 2,
-        subtractors: 0,
-        ops: 1,
-    },
-    loom_tickets: RushPlan {
-        buyers: 2,
-        tickets: 1,
-        per_buyer: 1,
-    },
-    loom_queue: QueuePlan {
-        producers: 1,
-        consumers: 2,
-        items: 2,
-        capacity: 1,
-        ending: Ending::Close,
+    loom: TierScale {
+        plans: Plans {
+            counter: CounterPlan {
+                adders: 2,
+                subtractors: 0,
+                ops: 1,
+            },
+            tickets: RushPlan {
+                buyers: 2,
+                tickets: 1,
+                per_buyer: 1,
+            },
+            queue: QueuePlan {
+                producers: 1,
+                consumers: 2,
+                items: 2,
+                capacity: 1,
+                ending: Ending::Close,
+            },
+        },
+        ..Scale::STANDARD.loom
     },
     ..Scale::STANDARD
 };
@@ -64,7 +72,7 @@ pub fn plan(pair: &Pair) -> Plan {
             producers: 2,
             consumers: 1,
             items: 1,
-            ..PLANS.loom_queue
+            ..PLANS.loom.plans.queue
         }),
         (model, _) => PLANS.plan(model, crate::tier::Tier::Loom),
     }

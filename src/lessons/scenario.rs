@@ -1,7 +1,6 @@
 //! The lessons' process scenarios (docs/scenarios.md §1, §6, §7), as functions
 //! the tests assert on and the command line prints.
 
-use crate::check::tickets::RushPlan;
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
 use crate::os::window::Window;
@@ -10,6 +9,7 @@ use crate::process::lock::exclusive;
 use crate::process::region::Region;
 use crate::process::tickets;
 use crate::process::{Access, ProcessConfig, Strategy};
+use crate::workload::tickets::RushPlan;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering::SeqCst};

@@ -220,42 +220,20 @@ impl std::error::Error for RunError {}
 
 /// A processes-tier cell: up to `rounds` runs of `round`, stopping at the
 /// first violation or the first run that could not be carried out
-/// (inconclusive). `ops` is the operations one round runs, for the report;
-/// a round that could not be set up counts none.
+/// (inconclusive), by the one rounds loop ([`crate::tier::rounds`]). `ops`
+/// is the operations one round runs, for the report.
 pub fn rounds(
     rounds: u32,
     ops: u64,
     mut round: impl FnMut() -> Result<Vec<Violation>, RunError>,
 ) -> Outcome {
-    let started = std::time::Instant::now();
-    let mut ran = 0;
-    let mut violations = Vec::new();
-    let mut inconclusive = None;
-    while ran < rounds.max(1) && violations.is_empty() && inconclusive.is_none() {
-        ran += 1;
-        match round() {
-            Ok(found) => violations = found,
-            Err(RunError::Inconclusive(why)) => inconclusive = Some(why),
-            Err(RunError::Plan(e)) => {
-                inconclusive = Some(Inconclusive::new(Limit::Setup, format!("the plan: {e}")))
-            }
-        }
-    }
-    let ran = ran
-        - u32::from(
-            inconclusive
-                .as_ref()
-                .is_some_and(|i| i.limit == Limit::Setup),
-        );
-    Outcome {
-        violations,
-        work: Work::Operations {
-            count: ops * u64::from(ran),
-            rounds: ran,
-        },
-        elapsed: started.elapsed(),
-        inconclusive,
-    }
+    crate::tier::rounds::repeat(rounds, || crate::tier::rounds::RoundEnd {
+        operations: ops,
+        found: round().map_err(|e| match e {
+            RunError::Inconclusive(why) => why,
+            RunError::Plan(e) => Inconclusive::new(Limit::Setup, format!("the plan: {e}")),
+        }),
+    })
 }
 
 /// For callers that only report it: bad input keeps its kind.

@@ -18,6 +18,8 @@ use crate::check::{Violation, checker_limit, panic_message};
 pub use crate::sync::LoomLimitHit;
 use crate::sync::{Backend, Loom};
 use crate::workload::probe::{Probe, ProbeState};
+use crate::workload::progress::Progress;
+use crate::workload::{Form, Workload};
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -91,6 +93,17 @@ pub struct Explored {
     pub set_aside: u64,
     /// Passes of the deepening run (bound 0, 1, ...); one when unbounded.
     pub passes: usize,
+}
+
+/// Explores `form` with `plan` under loom: every tier's entry has this
+/// shape, `run(form, plan, config)`. See [`explore`].
+pub fn run<P: Workload>(form: Form<Loom, P>, plan: &P, config: &LoomConfig) -> Explored {
+    let plan = *plan;
+    explore(
+        config,
+        move |i| plan.label(i),
+        move |probe| form.drive(&plan, probe, None, &Progress::none()),
+    )
 }
 
 /// Explores `body` (one execution of the model: spawn, run, check) under
@@ -171,7 +184,7 @@ where
             ..*config
         };
         let body = Arc::clone(&body);
-        let mut found = run(&pass, label, move |probe| body(probe));
+        let mut found = one_pass(&pass, label, move |probe| body(probe));
         passes += 1;
         if let Work::Executions { count, .. } = found.outcome.work {
             executions += count;
@@ -212,7 +225,8 @@ fn time_cap(config: &LoomConfig, passes: usize) -> Inconclusive {
     )
 }
 
-fn run<F, N>(config: &LoomConfig, label: &N, body: F) -> Explored
+/// One pass of the deepening: the search at one preemption bound.
+fn one_pass<F, N>(config: &LoomConfig, label: &N, body: F) -> Explored
 where
     N: Fn(usize) -> String,
     F: Fn(Probe) -> Result<(), Vec<Violation>> + Send + Sync + 'static,

@@ -5,10 +5,24 @@
 //!   widened race window so a broken strategy fails every run.
 //! - [`shuttle`]: randomised (uniform and PCT) schedules of larger
 //!   configurations, each search replayable from its printed seed.
-//! - processes ([`crate::process`]): forked workers, state in a file or a
-//!   shared mapping, locks from the kernel or in shared memory.
+//! - [`processes`]: forked workers, state in a file or a shared mapping,
+//!   locks from the kernel or in shared memory (the process forms are in
+//!   [`crate::process`]).
+//!
+//! Every tier has one entry of one shape, `run(form, plan, config)`: the
+//! form is the implementation to run (a
+//! [`workload::Form`](crate::workload::Form) on the backend of loom, std
+//! or shuttle; a process strategy or queue), the plan a
+//! [`Workload`](crate::workload::Workload) (how many workers, how many
+//! operations), the config how hard the tier pushes. Loom's returns an
+//! [`Explored`](loom::Explored) (its [`Outcome`] and what a trace needs),
+//! the others an [`Outcome`]. The threads and processes tiers repeat a run
+//! in [`rounds`], one loop for both. [`crate::matrix`] holds each pair's
+//! forms and makes these calls.
 
 pub mod loom;
+pub mod processes;
+pub mod rounds;
 pub mod shuttle;
 pub mod threads;
 

@@ -22,6 +22,8 @@ use super::{Inconclusive, Outcome, Work};
 use crate::check::{Violation, checker_limit, panic_message};
 use crate::sync::{Backend, Shuttle};
 use crate::workload::probe::Probe;
+use crate::workload::progress::Progress;
+use crate::workload::{Form, Workload};
 use serde::Deserialize;
 use shuttle::scheduler::{PctScheduler, Schedule, Scheduler, Task, TaskId};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
@@ -119,6 +121,18 @@ pub fn init_panic_hook() {
     shuttle::check(|| {});
 }
 
+/// Searches the schedules of `form` with `plan` under shuttle: every
+/// tier's entry has this shape, `run(form, plan, config)`. See
+/// [`explore`].
+pub fn run<P: Workload>(form: Form<Shuttle, P>, plan: &P, config: &ShuttleConfig) -> Outcome {
+    let plan = *plan;
+    explore(
+        config,
+        move |i| plan.label(i),
+        move |probe| form.drive(&plan, probe, None, &Progress::none()),
+    )
+}
+
 /// Searches `body` (one execution: spawn, run, check) under shuttle. `label`
 /// names a worker in evidence.
 pub fn explore<F, N>(config: &ShuttleConfig, label: N, body: F) -> Outcome
@@ -150,7 +164,7 @@ where
         rng: config.seed,
         current: Arc::clone(&current),
     };
-    let (count, stop) = run(random, config.max_steps, label, Arc::clone(&body));
+    let (count, stop) = schedules(random, config.max_steps, label, Arc::clone(&body));
     if let Some(stop) = stop {
         let work = Work::Schedules {
             count,
@@ -161,7 +175,7 @@ where
     }
     let pct =
         PctScheduler::new_from_seed(config.seed, config.pct_depth, config.iterations as usize);
-    let (more, stop) = run(pct, config.max_steps, label, body);
+    let (more, stop) = schedules(pct, config.max_steps, label, body);
     let work = Work::Schedules {
         count: count + more,
         scheduler: if stop.is_none() { RANDOM_THEN_PCT } else { PCT },
@@ -214,7 +228,12 @@ fn outcome(stop: Stop, work: Work, elapsed: Duration) -> Outcome {
 
 /// One scheduler's run: the schedules it ran, and why the first one that
 /// failed stopped (None if none did).
-fn run<S, F, N>(scheduler: S, max_steps: usize, label: &N, body: Arc<F>) -> (u64, Option<Stop>)
+fn schedules<S, F, N>(
+    scheduler: S,
+    max_steps: usize,
+    label: &N,
+    body: Arc<F>,
+) -> (u64, Option<Stop>)
 where
     S: Scheduler + 'static,
     N: Fn(usize) -> String,

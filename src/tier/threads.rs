@@ -17,11 +17,13 @@
 //! holding the mutex the other wants) is left behind, blocked for the rest
 //! of the process: the run returns.
 
-use super::{Limit, Outcome, Work};
+use super::rounds::{RoundEnd, repeat};
+use super::{Inconclusive, Limit, Outcome};
 use crate::check::{Violation, ViolationKind, panic_message};
 use crate::sync::{Backend, SpawnFailed, Std};
 use crate::workload::probe::{Probe, RaceWindow};
 use crate::workload::progress::{Abandoned, Progress, Where};
+use crate::workload::{Form, Workload};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -93,9 +95,29 @@ enum End {
     Setup(String),
 }
 
-/// Runs up to `config.rounds` rounds of `round`; returns at the first
-/// violation. `label` names worker `i` in evidence (`0` is `main`).
-pub fn run<R>(
+/// Runs `form` with `plan` on real threads, up to `config.rounds` rounds:
+/// every tier's entry has this shape, `run(form, plan, config)`. See
+/// [`rounds`].
+pub fn run<P: Workload>(form: Form<Std, P>, plan: &P, config: &ThreadsConfig) -> Outcome {
+    let racers = Racers {
+        threads: plan.threads(),
+        parties: plan.parties(),
+        operations: plan.operations(),
+    };
+    let plan = *plan;
+    rounds(
+        config,
+        racers,
+        &|i| plan.label(i),
+        move |probe, start, progress| form.drive(&plan, probe, Some(start), &progress),
+    )
+}
+
+/// Runs up to `config.rounds` rounds of `round` ([`repeat`]); returns at
+/// the first violation. `label` names worker `i` in evidence (`0` is
+/// `main`). A round cut short by a violation counts none of its
+/// operations.
+pub fn rounds<R>(
     config: &ThreadsConfig,
     racers: Racers,
     label: &dyn Fn(usize) -> String,
@@ -105,40 +127,22 @@ where
     R: Round + 'static,
 {
     let round = Arc::new(round);
-    let started = Instant::now();
-    let mut operations = 0;
-    let mut rounds = 0;
-    let mut violations = Vec::new();
-    while rounds < config.rounds.max(1) {
-        rounds += 1;
+    repeat(config.rounds, || {
         match one_round(config, racers, label, &round) {
-            End::Returned(Ok(())) => operations += racers.operations,
-            End::Returned(Err(found)) => {
-                violations = found;
-                break;
-            }
-            End::Setup(why) => {
-                return Outcome::inconclusive(
-                    Limit::Setup,
-                    why,
-                    Work::Operations {
-                        count: operations,
-                        rounds,
-                    },
-                    started.elapsed(),
-                );
-            }
+            End::Returned(Ok(())) => RoundEnd {
+                operations: racers.operations,
+                found: Ok(Vec::new()),
+            },
+            End::Returned(Err(found)) => RoundEnd {
+                operations: 0,
+                found: Ok(found),
+            },
+            End::Setup(why) => RoundEnd {
+                operations: 0,
+                found: Err(Inconclusive::new(Limit::Setup, why)),
+            },
         }
-    }
-    Outcome {
-        violations,
-        work: Work::Operations {
-            count: operations,
-            rounds,
-        },
-        elapsed: started.elapsed(),
-        inconclusive: None,
-    }
+    })
 }
 
 fn one_round<R: Round + 'static>(

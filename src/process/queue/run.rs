@@ -18,7 +18,7 @@
 //! worker can tell (a consumer that popped an empty queue).
 
 use super::{FOREVER, ProcessQueue, QueueError, Role, STOP, Via, item, split};
-use crate::check::queue::{Ending, QueuePlan, QueueReport, check};
+use crate::check::queue::check;
 use crate::check::{Violation, ViolationKind};
 use crate::os::arena::Arena;
 use crate::os::crew::{Crew, Failure};
@@ -27,6 +27,7 @@ use crate::os::progress::{self, Step, Watchdog};
 use crate::process::ProcessConfig;
 use crate::process::failure::{Findings, RunError};
 use crate::tier::Outcome;
+use crate::workload::queue::{Ending, QueuePlan, QueueReport};
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::time::{Duration, Instant};

@@ -1,0 +1,135 @@
+//! The ticket rush (docs/scenarios.md §7): buyers search, then buy.
+//! Checked by [`crate::check::tickets::check`].
+
+use super::{Form, Workload, worker_label};
+use crate::check::Violation;
+use crate::check::tickets::check;
+use crate::model::ModelKind;
+use crate::model::tickets::{Buyer, OfficeImpl, Ticket};
+use crate::sync::Backend;
+use crate::workload::probe::Probe;
+use crate::workload::progress::{Op, Progress};
+use serde::Serialize;
+use std::sync::{Arc, Barrier};
+
+/// `buyers` buyers rush a hall of `tickets` seats; each searches, then buys
+/// until sold out or until it holds `per_buyer` tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RushPlan {
+    pub buyers: usize,
+    pub tickets: usize,
+    pub per_buyer: usize,
+}
+
+impl RushPlan {
+    /// The rush of docs/scenarios.md §7: every buyer wants one ticket.
+    pub fn rush(buyers: usize, tickets: usize) -> Self {
+        RushPlan {
+            buyers,
+            tickets,
+            per_buyer: 1,
+        }
+    }
+
+    /// How many tickets the buyers want in all.
+    pub fn demand(&self) -> usize {
+        self.buyers.saturating_mul(self.per_buyer)
+    }
+}
+
+impl Workload for RushPlan {
+    const MODEL: ModelKind = ModelKind::Tickets;
+
+    fn label(&self, index: usize) -> String {
+        worker_label("B", index)
+    }
+
+    fn threads(&self) -> usize {
+        self.buyers
+    }
+
+    /// Every buyer races for the last ticket.
+    fn parties(&self) -> usize {
+        self.buyers
+    }
+
+    /// Each buyer searches once and buys until it has its tickets or none
+    /// are left: a search and a buy per buyer.
+    fn operations(&self) -> u64 {
+        2 * self.buyers as u64
+    }
+}
+
+/// Office `O` on backend `B`, as a form a tier runs.
+pub fn form<B: Backend, O: OfficeImpl<B>>() -> Form<B, RushPlan> {
+    Form::new(|plan, probe, start, progress| drive::<B, O>(plan, probe, start, progress).map(drop))
+}
+
+/// What the rush produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct RushReport {
+    pub tickets: Vec<Ticket>,
+    pub remaining: i64,
+    pub ledger: Vec<Option<Buyer>>,
+    /// What each buyer's search saw, by buyer.
+    pub searches: Vec<i64>,
+}
+
+/// Runs the rush on backend `B` with office `O`; `progress` records each
+/// operation for the threads tier's watchdog.
+pub fn drive<B: Backend, O: OfficeImpl<B>>(
+    plan: &RushPlan,
+    probe: Probe,
+    start: Option<Arc<Barrier>>,
+    progress: &Progress,
+) -> Result<RushReport, Vec<Violation>> {
+    let office = Arc::new(O::new(plan.tickets, probe));
+    let handles: Vec<_> = (0..plan.buyers)
+        .map(|buyer| {
+            let office = Arc::clone(&office);
+            let start = start.clone();
+            let progress = progress.clone();
+            let per_buyer = plan.per_buyer;
+            B::spawn(move || {
+                B::set_worker(buyer + 1);
+                let track = progress.worker(buyer + 1);
+                if let Some(start) = start {
+                    start.wait();
+                }
+                let seen = track.run(Op::Search, || office.search());
+                let mut held = Vec::new();
+                while held.len() < per_buyer {
+                    match track.run(Op::Buy, || office.buy(buyer)) {
+                        Ok(ticket) => held.push(ticket),
+                        Err(_) => break,
+                    }
+                }
+                (seen, held)
+            })
+        })
+        .collect();
+    let mut report = RushReport {
+        tickets: Vec::new(),
+        remaining: 0,
+        ledger: Vec::new(),
+        searches: Vec::new(),
+    };
+    let main = progress.worker(0);
+    main.call(Op::Join);
+    for handle in handles {
+        match B::join(handle) {
+            Ok((seen, held)) => {
+                report.searches.push(seen);
+                report.tickets.extend(held);
+            }
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+    main.ret();
+    report.remaining = office.search();
+    report.ledger = office.ledger();
+    match check(plan, &report) {
+        Ok(()) => Ok(report),
+        Err(violations) => Err(violations),
+    }
+}
