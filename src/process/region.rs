@@ -14,6 +14,7 @@ use crate::os::arena::Arena;
 use crate::os::mapping::map_new_file;
 use memmap2::MmapRaw;
 use std::cell::UnsafeCell;
+use std::sync::atomic::Ordering::{Acquire, Release};
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
 
 /// Most seats the shared office can hold.
@@ -46,6 +47,26 @@ pub struct Shared {
     pub mutex: UnsafeCell<libc::pthread_mutex_t>,
     /// A process-shared POSIX semaphore (see `lock::semaphore`).
     pub sem: UnsafeCell<libc::sem_t>,
+}
+
+impl Shared {
+    /// Fills the shared office with `capacity` seats (in the parent,
+    /// before the fork).
+    pub fn open_office(&self, capacity: usize) {
+        assert!(
+            capacity <= MAX_SEATS,
+            "the shared office has {MAX_SEATS} seats at most"
+        );
+        self.remaining.store(capacity as i64, Release);
+    }
+
+    /// The shared office's seat -> buyer, for its first `capacity` seats.
+    pub fn ledger(&self, capacity: usize) -> Vec<Option<usize>> {
+        self.seats[..capacity.min(MAX_SEATS)]
+            .iter()
+            .map(|s| (s.load(Acquire) as usize).checked_sub(1))
+            .collect()
+    }
 }
 
 // SAFETY: the atomics are Sync; the mutex and the semaphore are designed to
