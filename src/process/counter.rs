@@ -10,7 +10,7 @@
 
 use super::failure::{Findings, RunError, WorkerError};
 use super::lock::{ProcessLock, exclusive};
-use super::region::{Region, Shared};
+use super::region::{Region, RegionWords};
 use super::strategy::Site;
 use super::{Pace, ProcessConfig, SetupError, Strategy};
 use crate::check::counter::{CounterPlan, check};
@@ -46,11 +46,11 @@ pub(crate) trait ProcessCounter {
 /// all inside the lock.
 pub(crate) struct CounterUnderLock<'a> {
     lock: Box<dyn ProcessLock + 'a>,
-    shared: &'a Shared,
+    shared: &'a RegionWords,
 }
 
 impl<'a> CounterUnderLock<'a> {
-    pub fn new(lock: Box<dyn ProcessLock + 'a>, shared: &'a Shared) -> CounterUnderLock<'a> {
+    pub fn new(lock: Box<dyn ProcessLock + 'a>, shared: &'a RegionWords) -> CounterUnderLock<'a> {
         CounterUnderLock { lock, shared }
     }
 }

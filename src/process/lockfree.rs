@@ -10,7 +10,7 @@ use super::ProcessConfig;
 use super::counter::ProcessCounter;
 use super::failure::{RunError, WorkerError};
 use super::kill::{Aftermath, Tried, Victim};
-use super::region::Shared;
+use super::region::RegionWords;
 use super::strategy::{Facts, KillOutcome, OwnForms, Site};
 use super::tickets::books::Books;
 use super::tickets::office::{ProcessOffice, Sale};
@@ -46,7 +46,7 @@ impl OwnForms for LockFree {
 
 /// The counter as one `fetch_add`.
 struct FetchAddCounter<'a> {
-    shared: &'a Shared,
+    shared: &'a RegionWords,
 }
 
 impl ProcessCounter for FetchAddCounter<'_> {
@@ -64,7 +64,7 @@ impl ProcessCounter for FetchAddCounter<'_> {
 /// The ticket office in the shared region's words, sold by
 /// compare-exchange.
 struct CasOffice<'a> {
-    shared: &'a Shared,
+    shared: &'a RegionWords,
     capacity: usize,
 }
 
@@ -105,7 +105,7 @@ impl ProcessOffice for CasOffice<'_> {
 }
 
 /// Buys one seat with compare-exchange; None when sold out.
-fn buy(shared: &Shared, capacity: usize, buyer: usize, pace: &Pace<'_>) -> Option<usize> {
+fn buy(shared: &RegionWords, capacity: usize, buyer: usize, pace: &Pace<'_>) -> Option<usize> {
     let mut left = shared.remaining.load(Acquire);
     loop {
         if left <= 0 {

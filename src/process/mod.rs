@@ -44,7 +44,7 @@ pub use strategy::{Descriptor, Facts, KillOutcome, Strategy};
 
 use crate::os::window::Window;
 use filedb::FileDb;
-use region::Shared;
+use region::RegionWords;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 use tickets::books::Books;
@@ -89,7 +89,7 @@ impl Store {
     }
 
     /// The books this store keeps: the database file, or the region's words.
-    pub(crate) fn books<'a>(self, db: &'a FileDb, shared: &'a Shared) -> &'a dyn Books {
+    pub(crate) fn books<'a>(self, db: &'a FileDb, shared: &'a RegionWords) -> &'a dyn Books {
         match self {
             Store::File => db,
             Store::Memory => shared,
@@ -115,7 +115,7 @@ impl Default for ProcessConfig {
 pub(crate) struct Pace<'a> {
     window: Window,
     /// Where the window keeps its state.
-    shared: &'a Shared,
+    shared: &'a RegionWords,
     /// How long a worker waits for a lock before reporting it stuck.
     pub lock_within: Duration,
     /// How long a search and a buy each take.
@@ -127,7 +127,7 @@ pub(crate) struct Pace<'a> {
 impl<'a> Pace<'a> {
     /// The pace for `parties` workers under `config`, its window in
     /// `shared`, counted from now.
-    pub fn new(parties: usize, config: &ProcessConfig, shared: &'a Shared) -> Pace<'a> {
+    pub fn new(parties: usize, config: &ProcessConfig, shared: &'a RegionWords) -> Pace<'a> {
         Pace {
             window: Window {
                 parties: parties as u32,

@@ -24,7 +24,7 @@ pub const MAX_SEATS: usize = 64;
 /// the mutex and the semaphore are initialised by their strategies before
 /// the fork.
 #[repr(C)]
-pub struct Shared {
+pub struct RegionWords {
     /// The counter model's value.
     pub counter: AtomicI64,
     /// The shared ticket office: tickets left ...
@@ -49,7 +49,7 @@ pub struct Shared {
     pub sem: UnsafeCell<libc::sem_t>,
 }
 
-impl Shared {
+impl RegionWords {
     /// Fills the shared office with `capacity` seats (in the parent,
     /// before the fork).
     pub fn open_office(&self, capacity: usize) {
@@ -71,7 +71,7 @@ impl Shared {
 
 // SAFETY: the atomics are Sync; the mutex and the semaphore are designed to
 // be used concurrently through libc on a pointer (never through `&mut`).
-unsafe impl Sync for Shared {}
+unsafe impl Sync for RegionWords {}
 
 /// The mapping; unmapped on drop (the arena removes the file).
 pub struct Region {
@@ -82,15 +82,15 @@ impl Region {
     /// Creates the region; on a full file system the error carries a
     /// [`NoRoom`](crate::os::mapping::NoRoom) naming the file.
     pub fn create(arena: &Arena) -> std::io::Result<Region> {
-        let map = map_new_file(arena, "region", std::mem::size_of::<Shared>() as u64)?;
+        let map = map_new_file(arena, "region", std::mem::size_of::<RegionWords>() as u64)?;
         Ok(Region { map })
     }
 
-    pub fn shared(&self) -> &Shared {
-        // SAFETY: the mapping is at least size_of::<Shared>() bytes, page
+    pub fn shared(&self) -> &RegionWords {
+        // SAFETY: the mapping is at least size_of::<RegionWords>() bytes, page
         // aligned (enough for every field), lives as long as `self`, and
-        // starts zeroed, a valid `Shared`; it is only accessed through
+        // starts zeroed, a valid `RegionWords`; it is only accessed through
         // atomics and libc calls on raw pointers, never through `&mut`.
-        unsafe { &*(self.map.as_mut_ptr() as *const Shared) }
+        unsafe { &*(self.map.as_mut_ptr() as *const RegionWords) }
     }
 }

@@ -35,7 +35,7 @@ const READ_LIMIT: Duration = Duration::from_secs(1);
 
 /// The state the server owns, returned when it is told to quit.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct State {
+pub struct ServerState {
     pub counter: i64,
     pub capacity: usize,
     pub remaining: i64,
@@ -65,10 +65,10 @@ impl Server {
     }
 
     /// Tells the server to quit and returns the state it owned.
-    pub fn stop(self, within: Duration) -> Result<State, Failure> {
+    pub fn stop(self, within: Duration) -> Result<ServerState, Failure> {
         let _ = request(&self.path, "quit");
         self.crew
-            .collect::<State>(within)
+            .collect::<ServerState>(within)
             .pop()
             .unwrap_or(Err(Failure::TimedOut))
     }
@@ -134,7 +134,7 @@ impl<'a> Client<'a> {
     }
 
     /// Stops the server and returns the state it owned.
-    fn stop(&mut self, within: Duration) -> Result<State, Failure> {
+    fn stop(&mut self, within: Duration) -> Result<ServerState, Failure> {
         let server = self.server.take().ok_or(Failure::NotStarted)?;
         server.stop(within)
     }
@@ -235,11 +235,11 @@ pub fn request(path: &Path, line: &str) -> std::io::Result<String> {
     Ok(answer.trim_end().to_string())
 }
 
-fn serve(listener: &UnixListener, capacity: usize, lifetime: Duration) -> State {
-    let mut state = State {
+fn serve(listener: &UnixListener, capacity: usize, lifetime: Duration) -> ServerState {
+    let mut state = ServerState {
         capacity,
         remaining: capacity as i64,
-        ..State::default()
+        ..ServerState::default()
     };
     serve_lines(listener, lifetime, |stream, line| {
         answer(stream, line, &mut state)
@@ -277,7 +277,7 @@ pub(crate) fn serve_lines(
 }
 
 /// Answers one request line; false when told to quit.
-fn answer(stream: &UnixStream, line: &str, state: &mut State) -> bool {
+fn answer(stream: &UnixStream, line: &str, state: &mut ServerState) -> bool {
     let mut words = line.split_whitespace();
     let reply = match (words.next(), words.next().map(str::parse::<usize>)) {
         (Some("inc"), _) => {

@@ -13,7 +13,7 @@
 use super::counter::{CounterUnderLock, ProcessCounter};
 use super::lock::{self, ProcessLock};
 use super::lockfree::LockFree;
-use super::region::Shared;
+use super::region::RegionWords;
 use super::server::Server;
 use super::tickets::books::Books;
 use super::tickets::office::{OfficeUnderLock, ProcessOffice};
@@ -54,11 +54,11 @@ pub(crate) trait OwnForms: Facts {
 #[derive(Clone, Copy)]
 pub(crate) struct Site<'a> {
     pub(crate) arena: &'a Arena,
-    pub(crate) shared: &'a Shared,
+    pub(crate) shared: &'a RegionWords,
 }
 
 impl<'a> Site<'a> {
-    pub(crate) fn new(arena: &'a Arena, shared: &'a Shared) -> Site<'a> {
+    pub(crate) fn new(arena: &'a Arena, shared: &'a RegionWords) -> Site<'a> {
         Site { arena, shared }
     }
 

@@ -9,17 +9,17 @@
 //! `ENOTRECOVERABLE` for ever.
 
 use super::{Acquired, LockError, ProcessLock, realtime_deadline};
-use crate::process::region::Shared;
+use crate::process::region::RegionWords;
 use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::time::Duration;
 
 pub struct RobustMutex<'a> {
-    shared: &'a Shared,
+    shared: &'a RegionWords,
 }
 
 impl<'a> RobustMutex<'a> {
     /// Initialises the mutex in the region (in the parent, before the fork).
-    pub fn new(shared: &'a Shared) -> std::io::Result<RobustMutex<'a>> {
+    pub fn new(shared: &'a RegionWords) -> std::io::Result<RobustMutex<'a>> {
         // SAFETY: the mutex lives in the shared mapping, which nobody else
         // uses before the fork.
         unsafe { init_robust(shared.mutex.get())? };

@@ -10,20 +10,20 @@
 //! but one is gone for good (`KillOutcome::Leaked`).
 
 use super::{Acquired, LockError, ProcessLock, realtime_deadline};
-use crate::process::region::Shared;
+use crate::process::region::RegionWords;
 use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::time::Duration;
 
 /// The semaphore with `PERMITS` permits: 1 is the correct strategy
 /// `semaphore-1`, 2 the broken `semaphore-2`.
 pub struct SemaphoreLock<'a, const PERMITS: u32> {
-    shared: &'a Shared,
+    shared: &'a RegionWords,
 }
 
 impl<'a, const PERMITS: u32> SemaphoreLock<'a, PERMITS> {
     /// Initialises the semaphore in the region (in the parent, before the
     /// fork) with `PERMITS` permits.
-    pub fn new(shared: &'a Shared) -> std::io::Result<SemaphoreLock<'a, PERMITS>> {
+    pub fn new(shared: &'a RegionWords) -> std::io::Result<SemaphoreLock<'a, PERMITS>> {
         // SAFETY: the semaphore lives in the shared mapping, which nobody
         // uses before the fork; pshared = 1 because processes share it.
         if unsafe { libc::sem_init(shared.sem.get(), 1, PERMITS) } != 0 {

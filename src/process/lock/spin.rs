@@ -7,7 +7,7 @@
 //! (`KillOutcome::Stuck`).
 
 use super::{Acquired, LockError, ProcessLock, poll_until};
-use crate::process::region::Shared;
+use crate::process::region::RegionWords;
 use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Duration;
@@ -15,11 +15,11 @@ use std::time::Duration;
 /// The spin lock on the region's `spin` word (the thread tier's
 /// counterpart is [`crate::lock::SpinLock`]).
 pub struct ShmSpinLock<'a> {
-    shared: &'a Shared,
+    shared: &'a RegionWords,
 }
 
 impl<'a> ShmSpinLock<'a> {
-    pub fn new(shared: &'a Shared) -> ShmSpinLock<'a> {
+    pub fn new(shared: &'a RegionWords) -> ShmSpinLock<'a> {
         ShmSpinLock { shared }
     }
 }

@@ -1,13 +1,13 @@
 //! Where a locked strategy keeps the ticket office's books (the remaining
 //! count and the ledger, seat -> buyer): the lessons' JSON database
-//! ([`FileDb`], `--store file`) or the shared region's words ([`Shared`],
+//! ([`FileDb`], `--store file`) or the shared region's words ([`RegionWords`],
 //! `--store memory`). Either way a sale is several steps (read, decide,
 //! write) that only the caller's lock makes one.
 
 use crate::process::Pace;
 use crate::process::failure::{RunError, WorkerError};
 use crate::process::filedb::{Db, FileDb};
-use crate::process::region::{MAX_SEATS, Shared};
+use crate::process::region::{MAX_SEATS, RegionWords};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
 
@@ -93,7 +93,7 @@ impl Books for FileDb {
 
 /// The shared region's words: the count and the seats, each read and
 /// written as a separate step.
-impl Books for Shared {
+impl Books for RegionWords {
     fn open(&self, tickets: usize) -> Result<(), RunError> {
         if tickets > MAX_SEATS {
             return Err(RunError::Plan(format!(

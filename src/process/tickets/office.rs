@@ -8,7 +8,7 @@ use super::books::Books;
 use crate::process::failure::{RunError, WorkerError};
 use crate::process::kill::{Aftermath, Tried, Victim};
 use crate::process::lock::{Acquired, LockError, ProcessLock, exclusive};
-use crate::process::region::Shared;
+use crate::process::region::RegionWords;
 use crate::process::{Pace, ProcessConfig};
 use std::sync::atomic::Ordering::SeqCst;
 use std::time::Duration;
@@ -64,7 +64,7 @@ pub(crate) struct OfficeUnderLock<'a> {
     lock: Box<dyn ProcessLock + 'a>,
     books: &'a dyn Books,
     /// Where a buy records who holds the lock (the crash tests).
-    shared: &'a Shared,
+    shared: &'a RegionWords,
     capacity: usize,
 }
 
@@ -72,7 +72,7 @@ impl<'a> OfficeUnderLock<'a> {
     pub fn new(
         lock: Box<dyn ProcessLock + 'a>,
         books: &'a dyn Books,
-        shared: &'a Shared,
+        shared: &'a RegionWords,
         capacity: usize,
     ) -> OfficeUnderLock<'a> {
         OfficeUnderLock {
