@@ -3,14 +3,21 @@
 //!
 //! 1. The victim takes the lock, records its pid in the region, starts a
 //!    sale and waits to be killed.
-//! 2. While it lives, a probe process tries the lock briefly: a lock that
-//!    lets the probe in excludes nobody ([`KillOutcome::Unaffected`]).
+//! 2. While it lives, a probe process tries to enter a buy briefly: a
+//!    strategy that lets the probe in excludes nobody; once the victim is
+//!    dead, what it left behind decides ([`KillOutcome::Unaffected`], or a
+//!    permit gone for good, [`KillOutcome::Leaked`]).
 //! 3. SIGKILL. A second probe tries the lock with a bound: taken
 //!    ([`KillOutcome::Released`]), taken with "owner died" and repaired
 //!    ([`KillOutcome::Recovered`]), or refused at the deadline
 //!    ([`KillOutcome::Stuck`], [`KillOutcome::Stale`]); never a hang.
 //! 4. If the office can still be used, a follow-up rush on the same
 //!    database checks its invariants: no ticket lost, none sold twice.
+//!
+//! Every step goes through the office's own form (the crash hooks of
+//! `ProcessOffice`) and is decided from typed evidence (what the probe
+//! tried, what the dead worker left): never by asking which strategy ran,
+//! never by the wording of a message.
 
 use super::failure::WorkerError;
 use super::filedb::FileDb;
