@@ -278,7 +278,7 @@ rusty_fork_test! {
         for parent_keeps_the_permit in [true, false] {
             let arena = Arena::new().unwrap();
             let region = Region::create(&arena).unwrap();
-            let mut lock = SemaphoreLock::new(region.shared(), 1).unwrap();
+            let mut lock = SemaphoreLock::<1>::new(region.shared()).unwrap();
             if parent_keeps_the_permit {
                 lock.acquire(Duration::ZERO).unwrap();
             }

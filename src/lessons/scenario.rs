@@ -5,10 +5,11 @@ use crate::os::arena::Arena;
 use crate::os::crew::Crew;
 use crate::os::window::Window;
 use crate::process::filedb::{Db, FileDb, ReadError};
-use crate::process::lock::exclusive;
+use crate::process::lock::{ProcessLock, exclusive};
 use crate::process::region::Region;
+use crate::process::strategy::Site;
 use crate::process::tickets;
-use crate::process::{Access, ProcessConfig, Strategy};
+use crate::process::{ProcessConfig, Strategy};
 use crate::workload::tickets::RushPlan;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -47,7 +48,7 @@ pub fn running_done_lines(
     let arena = Arena::new()?;
     let region = Region::create(&arena)?;
     let shared = region.shared();
-    let access = RefCell::new(strategy.access(&arena, &region)?);
+    let lock = RefCell::new(lock_of(strategy, &Site::new(&arena, shared))?);
     // The pause is the race window: unlocked, every process is inside it
     // before any prints "done".
     let window = Window {
@@ -60,10 +61,7 @@ pub fn running_done_lines(
             // One shared sequence number orders the lines of all processes.
             lines.push((shared.sequence.fetch_add(1, SeqCst), format!("P{i} {word}")));
         };
-        let mut access = access.borrow_mut();
-        let Access::Locked(lock) = &mut *access else {
-            return Err(format!("{strategy} has no lock to hold"));
-        };
+        let mut lock = lock.borrow_mut();
         lock.attach().map_err(|e| e.to_string())?;
         exclusive(
             lock.as_mut(),
@@ -90,6 +88,15 @@ pub fn running_done_lines(
     Ok(all.into_iter().map(|(_, line)| line).collect())
 }
 
+/// `strategy`'s lock, made in `site`; an error for a strategy that takes
+/// none.
+fn lock_of<'a>(strategy: Strategy, site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+    strategy
+        .descriptor()
+        .lock_in(site)?
+        .ok_or_else(|| std::io::Error::other(format!("{strategy} has no lock to hold")))
+}
+
 /// True when every "running" line is followed by the same process's "done".
 pub fn lines_pair_up(lines: &[String]) -> bool {
     lines.chunks(2).all(|pair| match pair {
@@ -114,12 +121,9 @@ pub fn searches_while_buy_holds(
     let region = Region::create(&arena)?;
     let shared = region.shared();
     let db = FileDb::create(&arena.file("tickets.json"), 1)?;
-    let access = RefCell::new(strategy.access(&arena, &region)?);
+    let lock = RefCell::new(lock_of(strategy, &Site::new(&arena, shared))?);
     let crew = Crew::spawn(1 + searchers, |i| -> Result<usize, String> {
-        let mut access = access.borrow_mut();
-        let Access::Locked(lock) = &mut *access else {
-            return Err(format!("{strategy} has no lock to hold"));
-        };
+        let mut lock = lock.borrow_mut();
         lock.attach().map_err(|e| e.to_string())?;
         let deadline = Instant::now() + limit;
         if i == 0 {
@@ -189,13 +193,15 @@ pub fn join_vs_lock(
     let arena = Arena::new()?;
     let region = Region::create(&arena)?;
     let db = FileDb::create(&arena.file("tickets.json"), tickets)?;
-    let access = RefCell::new(Strategy::None.access(&arena, &region)?);
+    let office = RefCell::new(Strategy::None.descriptor().office(
+        &Site::new(&arena, region.shared()),
+        &db,
+        tickets,
+    )?);
     let mut joined_sold = 0;
     for _ in 0..buyers {
-        let office = tickets::office(&region, db.path(), tickets);
         let one = RushPlan::rush(1, tickets);
-        joined_sold +=
-            tickets::rush_in(&arena, office, &access, Strategy::None, &one, &config)?.sold();
+        joined_sold += tickets::rush_in(&office, &region, &one, &config)?.sold();
     }
     let joined = started.elapsed();
     let started = Instant::now();

@@ -9,7 +9,7 @@
 //! run. Under a correct lock only one worker is ever inside, so it costs
 //! `hold` once per run and changes nothing.
 
-use crate::process::region::Shared;
+use crate::process::region::RegionWords;
 use std::sync::atomic::Ordering::SeqCst;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ pub struct Window {
 }
 
 impl Window {
-    pub fn pass(&self, shared: &Shared) {
+    pub fn pass(&self, shared: &RegionWords) {
         if shared.window_closed.load(SeqCst) != 0 {
             return;
         }

@@ -1,45 +1,97 @@
 //! The counter across processes: workers add or subtract one, many times,
 //! on a word of the shared region, each `x += 1` a separate load and store
-//! under the strategy (or one `fetch_add`, or a request to the server).
-//! Checked by [`crate::check::counter::check`], as on every tier.
+//! under the strategy's lock (or one `fetch_add`, or a request to the
+//! server). Checked by [`crate::check::counter::check`], as on every tier.
+//!
+//! The round below runs any `ProcessCounter` and never asks which one it
+//! has: `CounterUnderLock` takes any [`ProcessLock`]; the lock-free
+//! strategy's form is in [`super::lockfree`], the server's in
+//! [`super::server`].
 
-use super::failure::{Findings, WorkerError};
-use super::lock::exclusive;
-use super::region::Region;
-use super::server::{self, Server};
-use super::{Access, ProcessConfig, Strategy, lockfree};
+use super::failure::{Findings, RunError, WorkerError};
+use super::lock::{ProcessLock, exclusive};
+use super::region::{Region, RegionWords};
+use super::strategy::Site;
+use super::{Pace, ProcessConfig, SetupError, Strategy};
 use crate::check::counter::check;
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
-use crate::os::progress::{self, STALL, Step, Watchdog};
-use crate::os::window::Window;
-use crate::tier::{Outcome, Work};
+use crate::os::progress::{STALL, Watchdog};
+use crate::tier::Outcome;
 use crate::workload::counter::CounterPlan;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::Instant;
+use std::time::Duration;
+
+/// How a counter worker reaches the count, made in the parent before the
+/// fork (each worker then has its own copy).
+pub(crate) trait ProcessCounter {
+    /// In the parent, before the fork: start what the workers talk to.
+    fn open(&mut self, _lifetime: Duration) -> Result<(), SetupError> {
+        Ok(())
+    }
+
+    /// In the worker, after the fork.
+    fn attach(&mut self) -> Result<(), WorkerError> {
+        Ok(())
+    }
+
+    /// One `x += delta`.
+    fn add(&mut self, delta: i64, pace: &Pace) -> Result<(), WorkerError>;
+
+    /// In the parent, once the workers are done: the final count.
+    fn value(&mut self, within: Duration) -> Result<i64, SetupError>;
+}
+
+/// The counter under a process lock: load, wait in the race window, store,
+/// all inside the lock.
+pub(crate) struct CounterUnderLock<'a> {
+    lock: Box<dyn ProcessLock + 'a>,
+    shared: &'a RegionWords,
+}
+
+impl<'a> CounterUnderLock<'a> {
+    pub fn new(lock: Box<dyn ProcessLock + 'a>, shared: &'a RegionWords) -> CounterUnderLock<'a> {
+        CounterUnderLock { lock, shared }
+    }
+}
+
+impl ProcessCounter for CounterUnderLock<'_> {
+    fn attach(&mut self) -> Result<(), WorkerError> {
+        self.lock
+            .attach()
+            .map_err(|e| WorkerError::Setup(format!("opening the lock: {e}")))
+    }
+
+    fn add(&mut self, delta: i64, pace: &Pace) -> Result<(), WorkerError> {
+        let shared = self.shared;
+        exclusive(
+            &mut *self.lock,
+            pace.lock_within,
+            || {},
+            || {
+                let seen = shared.counter.load(Relaxed);
+                pace.pass_window();
+                shared.counter.store(seen + delta, Relaxed);
+            },
+        )?;
+        Ok(())
+    }
+
+    fn value(&mut self, _within: Duration) -> Result<i64, SetupError> {
+        Ok(self.shared.counter.load(Relaxed))
+    }
+}
 
 /// Runs up to `config.rounds` rounds; stops at the first round that found
 /// something (a violation, or a reason it could not be run).
 pub fn run(strategy: Strategy, plan: &CounterPlan, config: &ProcessConfig) -> Outcome {
-    let started = Instant::now();
-    let mut rounds = 0;
-    let mut findings = Findings::default();
-    while rounds < config.rounds.max(1) && findings.is_clean() {
-        rounds += 1;
-        if let Err(found) = round(strategy, plan, config) {
-            findings = found;
+    super::failure::rounds(config.rounds, plan.operations(), || {
+        match round(strategy, plan, config) {
+            Ok(_) => Ok(Vec::new()),
+            Err(found) => found.conclude().map_err(RunError::Inconclusive),
         }
-    }
-    // A round that could not be set up ran none of its operations.
-    let rounds = rounds - u32::from(findings.setup.is_some());
-    findings.outcome(
-        Work::Operations {
-            count: plan.operations() * u64::from(rounds),
-            rounds,
-        },
-        started.elapsed(),
-    )
+    })
 }
 
 /// One round in a fresh arena: fork, race, check. The final value, or what
@@ -49,63 +101,25 @@ pub fn round(
     plan: &CounterPlan,
     config: &ProcessConfig,
 ) -> Result<i64, Findings> {
-    let setup = |what: &'static str| {
-        move |e: std::io::Error| {
-            let mut found = Findings::default();
-            found.setup_failed(what, e);
-            found
-        }
-    };
+    let setup =
+        |what: &'static str| move |e: std::io::Error| Findings::from(SetupError::new(what, e));
     let arena = Arena::new().map_err(setup("the run's directory"))?;
     let region = Region::create(&arena).map_err(setup("the shared region"))?;
-    let shared = region.shared();
-    let access = RefCell::new(
+    let site = Site::new(&arena, region.shared());
+    let counter = RefCell::new(
         strategy
-            .access(&arena, &region)
+            .descriptor()
+            .counter(&site)
             .map_err(setup("the lock"))?,
     );
-    let server = match strategy {
-        Strategy::Server => {
-            Some(Server::start(&arena, 0, config.deadline).map_err(setup("the server"))?)
-        }
-        _ => None,
-    };
-    let socket = server.as_ref().map(|s| s.path().to_path_buf());
-    let window = Window {
-        parties: plan.threads() as u32,
-        hold: config.hold,
-    };
+    counter.borrow_mut().open(config.deadline)?;
+    let pace = Pace::new(plan.threads(), config, region.shared());
     let crew = Crew::spawn(plan.threads(), |i| -> Result<(), WorkerError> {
         let delta = if i < plan.adders { 1 } else { -1 };
-        let mut access = access.borrow_mut();
-        if let Access::Locked(lock) = &mut *access {
-            lock.attach()
-                .map_err(|e| WorkerError::Setup(format!("opening the lock: {e}")))?;
-        }
+        let mut counter = counter.borrow_mut();
+        counter.attach()?;
         for _ in 0..plan.ops {
-            match &mut *access {
-                Access::Locked(lock) => exclusive(
-                    lock.as_mut(),
-                    config.lock_within,
-                    || {},
-                    || {
-                        let seen = shared.counter.load(Relaxed);
-                        window.pass(shared);
-                        shared.counter.store(seen + delta, Relaxed);
-                    },
-                )?,
-                Access::LockFree => {
-                    lockfree::add(shared, delta);
-                    progress::finish();
-                }
-                Access::Server => {
-                    let op = if delta > 0 { "inc" } else { "dec" };
-                    progress::enter(Step::Request);
-                    server::request(socket.as_deref().expect("server"), op)
-                        .map_err(|e| WorkerError::Store(format!("the server: {e}")))?;
-                    progress::finish();
-                }
-            }
+            counter.add(delta, &pace)?;
         }
         Ok(())
     })
@@ -127,15 +141,12 @@ pub fn round(
     if !found.stalled.is_empty() {
         found.stalled_after(watchdog.stall());
     }
-    let value = match server {
-        Some(server) => match server.stop(config.deadline) {
-            Ok(state) => Some(state.counter),
-            Err(e) => {
-                found.setup_failed("stopping the server", e);
-                None
-            }
-        },
-        None => Some(shared.counter.load(Relaxed)),
+    let value = match counter.borrow_mut().value(config.deadline) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            found.setup_failed(e.what, e.why);
+            None
+        }
     };
     match value {
         Some(value) if found.is_clean() => {
@@ -145,5 +156,13 @@ pub fn round(
             })
         }
         _ => Err(found),
+    }
+}
+
+impl From<SetupError> for Findings {
+    fn from(e: SetupError) -> Self {
+        let mut found = Findings::default();
+        found.setup_failed(e.what, e.why);
+        found
     }
 }

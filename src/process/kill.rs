@@ -3,22 +3,30 @@
 //!
 //! 1. The victim takes the lock, records its pid in the region, starts a
 //!    sale and waits to be killed.
-//! 2. While it lives, a probe process tries the lock briefly: a lock that
-//!    lets the probe in excludes nobody ([`KillOutcome::Unaffected`]).
+//! 2. While it lives, a probe process tries to enter a buy briefly: a
+//!    strategy that lets the probe in excludes nobody; once the victim is
+//!    dead, what it left behind decides ([`KillOutcome::Unaffected`], or a
+//!    permit gone for good, [`KillOutcome::Leaked`]).
 //! 3. SIGKILL. A second probe tries the lock with a bound: taken
 //!    ([`KillOutcome::Released`]), taken with "owner died" and repaired
 //!    ([`KillOutcome::Recovered`]), or refused at the deadline
 //!    ([`KillOutcome::Stuck`], [`KillOutcome::Stale`]); never a hang.
 //! 4. If the office can still be used, a follow-up rush on the same
 //!    database checks its invariants: no ticket lost, none sold twice.
+//!
+//! Every step goes through the office's own form (the crash hooks of
+//! `ProcessOffice`) and is decided from typed evidence (what the probe
+//! tried, what the dead worker left): never by asking which strategy ran,
+//! never by the wording of a message.
 
 use super::failure::WorkerError;
 use super::filedb::FileDb;
-use super::lock::{Acquired, LockError};
+use super::lock::LockError;
 use super::region::Region;
-use super::server::{self, Server};
+use super::strategy::Site;
+use super::tickets::office::ProcessOffice;
 use super::tickets::{self, RushRun};
-use super::{Access, KillOutcome, ProcessConfig, Strategy, lockfree};
+use super::{KillOutcome, ProcessConfig, Strategy};
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
 use crate::workload::tickets::RushPlan;
@@ -49,15 +57,29 @@ pub struct KillReport {
     pub after: Option<RushRun>,
 }
 
-/// A probe's answer, from a fresh process.
+/// What a probe found when it tried to enter a buy, from a fresh process.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-enum Probe {
+pub(crate) enum Tried {
+    /// It got in (a lock-free or server office keeps nobody out).
     Took,
+    /// It got in, told the owner died, and repaired the state.
     TookOwnerDied,
     /// Still held at the probe's deadline ([`LockError::Stuck`]) or left
     /// behind by a dead holder ([`LockError::Stale`]).
     Refused(LockError),
     Error(String),
+}
+
+/// What a killed buyer that kept nobody out left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Aftermath {
+    /// Nothing: it held nothing that kept anyone out.
+    NothingHeld,
+    /// Its permit went with it: `left` of `of` remain, for good.
+    PermitGone { left: i32, of: u32 },
+    /// The server that owns the state still answered (this search); it has
+    /// been stopped since, and the state with it.
+    ServerAnswers(String),
 }
 
 /// Kills a worker holding `strategy`'s lock; see the module docs.
@@ -66,49 +88,23 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
     let region = Region::create(&arena)?;
     let shared = region.shared();
     let db = FileDb::create(&arena.file("tickets.json"), CAPACITY)?;
-    let access = RefCell::new(strategy.access(&arena, &region)?);
-    if strategy == Strategy::Atomic {
-        lockfree::open_office(shared, CAPACITY);
-    }
-    let server = match strategy {
-        Strategy::Server => Some(Server::start(&arena, CAPACITY, Duration::from_secs(60))?),
-        _ => None,
+    let office = RefCell::new(strategy.descriptor().office(
+        &Site::new(&arena, shared),
+        &db,
+        CAPACITY,
+    )?);
+    let opening = ProcessConfig {
+        deadline: Duration::from_secs(60),
+        ..ProcessConfig::default()
     };
-    let socket = server.as_ref().map(|s| s.path().to_path_buf());
+    office.borrow_mut().open(CAPACITY, &opening)?;
 
     let mut victim_crew = Crew::spawn(1, |_| -> Result<(), WorkerError> {
-        let mut access = access.borrow_mut();
-        let mut _half_request = None;
-        match &mut *access {
-            Access::Locked(lock) => {
-                lock.attach()
-                    .map_err(|e| WorkerError::Setup(format!("opening the lock: {e}")))?;
-                lock.acquire(Duration::from_secs(5))?;
-                if victim == Victim::HalfSale {
-                    let mut sale = db.load()?;
-                    sale.count -= 1;
-                    db.store(&sale)
-                        .map_err(|e| WorkerError::Store(e.to_string()))?;
-                }
-            }
-            Access::LockFree => {
-                // Read, decided, not yet swapped.
-                let _ = shared.remaining.load(SeqCst);
-            }
-            Access::Server => {
-                use std::io::Write;
-                let path = socket.as_deref().expect("server");
-                let server = |e: std::io::Error| WorkerError::Store(format!("the server: {e}"));
-                let mut stream = std::os::unix::net::UnixStream::connect(path).map_err(server)?;
-                // Half a request: no newline yet.
-                stream.write_all(b"buy 0").map_err(server)?;
-                _half_request = Some(stream);
-            }
-        }
-        shared.holder.store(std::process::id() as i32, SeqCst);
-        // The parent kills it long before this ends.
-        std::thread::sleep(Duration::from_secs(60));
-        Ok(())
+        office.borrow_mut().hold(victim, &mut || {
+            shared.holder.store(std::process::id() as i32, SeqCst);
+            // The parent kills it long before this ends.
+            std::thread::sleep(Duration::from_secs(60));
+        })
     })?;
     victim_crew.start();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -123,57 +119,54 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
     }
     let pid = shared.holder.load(SeqCst);
 
-    // While the victim lives: does the lock keep a probe out?
-    // (The borrow ends before the fork: the probe borrows its own copy.)
-    let locked = matches!(&*access.borrow(), Access::Locked(_));
-    let excluded = locked && probe(&access, &db, Duration::from_millis(100))? != Probe::Took;
+    // While the victim lives: does a buy keep a probe out?
+    let excluded = probe(&office, Duration::from_millis(100))? != Tried::Took;
     victim_crew.kill(0);
     drop(victim_crew.collect::<Result<(), WorkerError>>(Duration::from_secs(5)));
 
-    let (outcome, detail) = if let Some(server) = server {
-        let seen = server::request(server.path(), "search")?;
-        let _ = server.stop(Duration::from_secs(5));
-        (
-            KillOutcome::Unaffected,
-            format!("pid {pid} killed mid-request; the server still answers: {seen} left"),
-        )
-    } else if !excluded {
-        match strategy {
-            Strategy::Semaphore2 => {
-                let mut left = 0;
-                // SAFETY: the semaphore was initialised by the strategy.
-                unsafe { libc::sem_getvalue(shared.sem.get(), &mut left) };
-                (
-                    KillOutcome::Leaked,
-                    format!("pid {pid} killed holding a permit: {left} of 2 left, for good"),
-                )
-            }
-            _ => (
-                KillOutcome::Unaffected,
-                format!("pid {pid} killed; it held nothing that kept anyone out"),
-            ),
-        }
-    } else {
-        match probe(&access, &db, PROBE)? {
-            Probe::Took => (
+    let (outcome, detail) = if excluded {
+        match probe(&office, PROBE)? {
+            Tried::Took => (
                 KillOutcome::Released,
                 format!("pid {pid} killed holding the lock; the kernel released it"),
             ),
-            Probe::TookOwnerDied => (
+            Tried::TookOwnerDied => (
                 KillOutcome::Recovered,
                 format!(
                     "pid {pid} killed holding the lock; EOWNERDEAD, state repaired, marked consistent"
                 ),
             ),
-            Probe::Refused(why @ LockError::Stale { .. }) => (
+            Tried::Refused(why @ LockError::Stale { .. }) => (
                 KillOutcome::Stale,
                 format!("pid {pid} killed; after {PROBE:?}: {why}"),
             ),
-            Probe::Refused(why) => (
+            Tried::Refused(why) => (
                 KillOutcome::Stuck,
                 format!("pid {pid} killed; after {PROBE:?}: {why}"),
             ),
-            Probe::Error(e) => return Err(std::io::Error::other(e)),
+            Tried::Error(e) => return Err(std::io::Error::other(e)),
+        }
+    } else {
+        match office.borrow_mut().aftermath()? {
+            Aftermath::ServerAnswers(seen) => {
+                let detail =
+                    format!("pid {pid} killed mid-request; the server still answers: {seen} left");
+                // The state lived in the server, stopped now: no office is
+                // left for a follow-up rush.
+                return Ok(KillReport {
+                    outcome: KillOutcome::Unaffected,
+                    detail,
+                    after: None,
+                });
+            }
+            Aftermath::PermitGone { left, of } => (
+                KillOutcome::Leaked,
+                format!("pid {pid} killed holding a permit: {left} of {of} left, for good"),
+            ),
+            Aftermath::NothingHeld => (
+                KillOutcome::Unaffected,
+                format!("pid {pid} killed; it held nothing that kept anyone out"),
+            ),
         }
     };
 
@@ -181,16 +174,13 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
         outcome,
         KillOutcome::Released | KillOutcome::Recovered | KillOutcome::Unaffected
     );
-    let after = if usable && strategy.correct() && strategy != Strategy::Server {
+    let after = if usable && strategy.correct() {
         let plan = RushPlan::rush(4, CAPACITY);
         let config = ProcessConfig {
             hold: Duration::from_millis(50),
             ..ProcessConfig::default()
         };
-        let office = tickets::office(&region, db.path(), CAPACITY);
-        Some(tickets::rush_in(
-            &arena, office, &access, strategy, &plan, &config,
-        )?)
+        Some(tickets::rush_in(&office, &region, &plan, &config)?)
     } else {
         None
     };
@@ -201,32 +191,13 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
     })
 }
 
-/// Tries the lock from a fresh process for at most `within`.
-fn probe(access: &RefCell<Access<'_>>, db: &FileDb, within: Duration) -> std::io::Result<Probe> {
-    let crew = Crew::spawn(1, |_| {
-        let mut access = access.borrow_mut();
-        let Access::Locked(lock) = &mut *access else {
-            return Probe::Error("no lock to probe".into());
-        };
-        if let Err(e) = lock.attach() {
-            return Probe::Error(e.to_string());
-        }
-        match lock.acquire(within) {
-            Ok(Acquired::Clean) => {
-                lock.release();
-                Probe::Took
-            }
-            Ok(Acquired::OwnerDied) => {
-                let _ = db.repair(CAPACITY);
-                lock.mark_consistent();
-                lock.release();
-                Probe::TookOwnerDied
-            }
-            Err(e @ (LockError::Stuck { .. } | LockError::Stale { .. })) => Probe::Refused(e),
-            Err(e) => Probe::Error(e.to_string()),
-        }
-    })?;
-    crew.collect::<Probe>(within + Duration::from_secs(5))
+/// Tries to enter a buy from a fresh process for at most `within`.
+fn probe(
+    office: &RefCell<Box<dyn ProcessOffice + '_>>,
+    within: Duration,
+) -> std::io::Result<Tried> {
+    let crew = Crew::spawn(1, |_| office.borrow_mut().probe(within))?;
+    crew.collect::<Tried>(within + Duration::from_secs(5))
         .pop()
         .expect("one probe")
         .map_err(|e| std::io::Error::other(e.to_string()))

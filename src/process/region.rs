@@ -14,6 +14,7 @@ use crate::os::arena::Arena;
 use crate::os::mapping::map_new_file;
 use memmap2::MmapRaw;
 use std::cell::UnsafeCell;
+use std::sync::atomic::Ordering::{Acquire, Release};
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
 
 /// Most seats the shared office can hold.
@@ -23,7 +24,7 @@ pub const MAX_SEATS: usize = 64;
 /// the mutex and the semaphore are initialised by their strategies before
 /// the fork.
 #[repr(C)]
-pub struct Shared {
+pub struct RegionWords {
     /// The counter model's value.
     pub counter: AtomicI64,
     /// The shared ticket office: tickets left ...
@@ -48,9 +49,29 @@ pub struct Shared {
     pub sem: UnsafeCell<libc::sem_t>,
 }
 
+impl RegionWords {
+    /// Fills the shared office with `capacity` seats (in the parent,
+    /// before the fork).
+    pub fn open_office(&self, capacity: usize) {
+        assert!(
+            capacity <= MAX_SEATS,
+            "the shared office has {MAX_SEATS} seats at most"
+        );
+        self.remaining.store(capacity as i64, Release);
+    }
+
+    /// The shared office's seat -> buyer, for its first `capacity` seats.
+    pub fn ledger(&self, capacity: usize) -> Vec<Option<usize>> {
+        self.seats[..capacity.min(MAX_SEATS)]
+            .iter()
+            .map(|s| (s.load(Acquire) as usize).checked_sub(1))
+            .collect()
+    }
+}
+
 // SAFETY: the atomics are Sync; the mutex and the semaphore are designed to
 // be used concurrently through libc on a pointer (never through `&mut`).
-unsafe impl Sync for Shared {}
+unsafe impl Sync for RegionWords {}
 
 /// The mapping; unmapped on drop (the arena removes the file).
 pub struct Region {
@@ -61,15 +82,15 @@ impl Region {
     /// Creates the region; on a full file system the error carries a
     /// [`NoRoom`](crate::os::mapping::NoRoom) naming the file.
     pub fn create(arena: &Arena) -> std::io::Result<Region> {
-        let map = map_new_file(arena, "region", std::mem::size_of::<Shared>() as u64)?;
+        let map = map_new_file(arena, "region", std::mem::size_of::<RegionWords>() as u64)?;
         Ok(Region { map })
     }
 
-    pub fn shared(&self) -> &Shared {
-        // SAFETY: the mapping is at least size_of::<Shared>() bytes, page
+    pub fn shared(&self) -> &RegionWords {
+        // SAFETY: the mapping is at least size_of::<RegionWords>() bytes, page
         // aligned (enough for every field), lives as long as `self`, and
-        // starts zeroed, a valid `Shared`; it is only accessed through
+        // starts zeroed, a valid `RegionWords`; it is only accessed through
         // atomics and libc calls on raw pointers, never through `&mut`.
-        unsafe { &*(self.map.as_mut_ptr() as *const Shared) }
+        unsafe { &*(self.map.as_mut_ptr() as *const RegionWords) }
     }
 }

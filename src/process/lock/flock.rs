@@ -7,6 +7,7 @@
 //! goes with them (`KillOutcome::Released`).
 
 use super::{Acquired, LockError, ProcessLock, acquire_by_polling};
+use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::File;
@@ -71,11 +72,20 @@ impl FlockLock {
     }
 }
 
-impl ProcessLock for FlockLock {
-    fn name(&self) -> &'static str {
-        "flock"
-    }
+impl Facts for FlockLock {
+    const NAME: &'static str = "flock";
+    const SUMMARY: &'static str = "flock(2) on a lock file opened by each worker";
+    const CORRECT: bool = true;
+    const KILL_OUTCOME: KillOutcome = KillOutcome::Released;
+}
 
+impl LockStrategy for FlockLock {
+    fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+        Ok(Box::new(FlockLock::new(site.lock_file())?))
+    }
+}
+
+impl ProcessLock for FlockLock {
     fn attach(&mut self) -> std::io::Result<()> {
         self.file = FlockFile::Open(File::open(&self.path)?);
         Ok(())

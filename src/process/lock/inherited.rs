@@ -11,6 +11,7 @@
 
 use super::flock::FlockFile;
 use super::{Acquired, LockError, ProcessLock, acquire_by_polling};
+use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,11 +29,20 @@ impl InheritedFlock {
     }
 }
 
-impl ProcessLock for InheritedFlock {
-    fn name(&self) -> &'static str {
-        "inherited-flock"
-    }
+impl Facts for InheritedFlock {
+    const NAME: &'static str = "inherited-flock";
+    const SUMMARY: &'static str = "flock on a descriptor opened before the fork";
+    const CORRECT: bool = false;
+    const KILL_OUTCOME: KillOutcome = KillOutcome::Unaffected;
+}
 
+impl LockStrategy for InheritedFlock {
+    fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+        Ok(Box::new(InheritedFlock::new(site.lock_file())?))
+    }
+}
+
+impl ProcessLock for InheritedFlock {
     // No `attach`: the worker keeps the descriptor it inherited.
 
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {

@@ -7,6 +7,7 @@
 //! [`LockError::Stale`] with that pid, never a hang.
 
 use super::{Acquired, LockError, ProcessLock, poll_until};
+use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -29,11 +30,20 @@ impl LockFile {
     }
 }
 
-impl ProcessLock for LockFile {
-    fn name(&self) -> &'static str {
-        "lockfile"
-    }
+impl Facts for LockFile {
+    const NAME: &'static str = "lockfile";
+    const SUMMARY: &'static str = "O_CREAT|O_EXCL lock file, unlinked to release";
+    const CORRECT: bool = true;
+    const KILL_OUTCOME: KillOutcome = KillOutcome::Stale;
+}
 
+impl LockStrategy for LockFile {
+    fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+        Ok(Box::new(LockFile::new(site.lock_file())))
+    }
+}
+
+impl ProcessLock for LockFile {
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
         let took = poll_until(within, || {
             match std::fs::OpenOptions::new()

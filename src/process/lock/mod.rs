@@ -2,24 +2,26 @@
 //!
 //! A process lock guards a critical section shared by separate processes:
 //! its state lives where every worker can reach it, in the kernel (a file
-//! lock) or in the shared [`Region`](super::region::Region). Each file says
-//! the verdict it must get and what happens when its holder is killed with
-//! SIGKILL ([`KillOutcome`](super::KillOutcome)), and `tests/process_kill.rs`
-//! proves it.
+//! lock) or in the shared [`Region`](super::region::Region). Each file holds
+//! everything about its lock: the code, and its [`Facts`](super::Facts) (its
+//! name, the verdict it must get, and what happens when its holder is
+//! killed with SIGKILL, [`KillOutcome`](super::KillOutcome), which
+//! `tests/process_kill.rs` proves). The models' process forms take any of
+//! them as a `dyn` [`ProcessLock`] and never ask which one they have.
 //!
 //! Correct:
 //! 1. [`FlockLock`] - `flock(2)`, a fresh descriptor per worker.
-//! 2. [`RecordLock::ofd`] - an open-file-description record lock (`F_OFD_SETLK`).
-//! 3. [`RecordLock::classic`] - the classic POSIX record lock (`F_SETLK`), with its
+//! 2. [`RecordLock<Ofd>`] - an open-file-description record lock (`F_OFD_SETLK`).
+//! 3. [`RecordLock<Classic>`] - the classic POSIX record lock (`F_SETLK`), with its
 //!    trap: closing *any* descriptor of the file drops it.
 //! 4. [`LockFile`] - `open(O_CREAT | O_EXCL)` a lock file; unlink to release.
 //! 5. [`RobustMutex`] - a process-shared, robust pthread mutex.
-//! 6. [`SemaphoreLock`] with 1 permit - a process-shared POSIX semaphore.
-//! 7. [`SpinLock`] - a compare-exchange spin lock on a shared word.
+//! 6. [`SemaphoreLock<1>`] - a process-shared POSIX semaphore, one permit.
+//! 7. [`ShmSpinLock`] - a compare-exchange spin lock on a shared word.
 //!
 //! Broken:
-//! 8. [`NoLock`] - nothing: the read and the write are two steps.
-//! 9. [`SemaphoreLock`] with 2 permits - bounds concurrency, does not exclude.
+//! 8. [`Unlocked`] - nothing: the read and the write are two steps.
+//! 9. [`SemaphoreLock<2>`] - two permits bound concurrency, do not exclude.
 //! 10. [`InheritedFlock`] - flock on a descriptor opened *before* the fork:
 //!     every worker shares one open file description, and the lock belongs
 //!     to it, so it excludes nobody.
@@ -37,14 +39,15 @@ pub(crate) mod robust;
 mod semaphore;
 mod spin;
 
-pub use fcntl::{RecordKind, RecordLock};
+pub use fcntl::{Classic, RecordKind, RecordLock};
 pub use flock::FlockLock;
 pub use inherited::InheritedFlock;
 pub use lockfile::LockFile;
-pub use none::NoLock;
+pub use none::Unlocked;
+pub use ofd::Ofd;
 pub use robust::RobustMutex;
 pub use semaphore::SemaphoreLock;
-pub use spin::SpinLock;
+pub use spin::ShmSpinLock;
 
 use std::time::{Duration, Instant};
 
@@ -54,9 +57,6 @@ pub(crate) const POLL: Duration = Duration::from_micros(50);
 /// A lock between processes. Built in the parent before the fork; each
 /// worker calls [`attach`](ProcessLock::attach) after it.
 pub trait ProcessLock {
-    /// The strategy's name.
-    fn name(&self) -> &'static str;
-
     /// In the worker, after the fork: open again what must belong to one
     /// process (a lock file's descriptor).
     fn attach(&mut self) -> std::io::Result<()> {
@@ -70,6 +70,13 @@ pub trait ProcessLock {
 
     /// After [`Acquired::OwnerDied`] and a repair: the state is sound again.
     fn mark_consistent(&mut self) {}
+
+    /// For a lock that counts permits (a semaphore): how many are free
+    /// now, of how many. After a holder died, fewer than all: its permit
+    /// went with it.
+    fn permits(&self) -> Option<(i32, u32)> {
+        None
+    }
 }
 
 /// How the lock was taken.

@@ -5,15 +5,27 @@
 //! Kill -9: nothing is held, so nothing is stuck (`KillOutcome::Unaffected`).
 
 use super::{Acquired, LockError, ProcessLock};
+use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::time::Duration;
 
-pub struct NoLock;
+/// The lock that takes nothing (the thread tier's counterpart is
+/// [`crate::lock::NoLock`]).
+pub struct Unlocked;
 
-impl ProcessLock for NoLock {
-    fn name(&self) -> &'static str {
-        "none"
+impl Facts for Unlocked {
+    const NAME: &'static str = "none";
+    const SUMMARY: &'static str = "no lock: read, then write";
+    const CORRECT: bool = false;
+    const KILL_OUTCOME: KillOutcome = KillOutcome::Unaffected;
+}
+
+impl LockStrategy for Unlocked {
+    fn create<'a>(_site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+        Ok(Box::new(Unlocked))
     }
+}
 
+impl ProcessLock for Unlocked {
     fn acquire(&mut self, _within: Duration) -> Result<Acquired, LockError> {
         Ok(Acquired::Clean)
     }

@@ -6,14 +6,39 @@
 //! Kill -9: the dead worker's description is closed and the lock released
 //! (`KillOutcome::Released`).
 
+use super::ProcessLock;
 use super::fcntl::{RecordKind, RecordLock};
+use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
+use nix::fcntl::FcntlArg;
 use std::path::PathBuf;
 
-impl RecordLock {
-    /// The open-file-description record lock (this file's strategy). Same
-    /// code as the classic lock but for the fcntl command: the difference
-    /// is all in whom the kernel thinks holds it.
-    pub fn ofd(path: PathBuf) -> std::io::Result<RecordLock> {
-        RecordLock::new(path, RecordKind::Ofd)
+/// `F_OFD_SETLK`: held by the open file description. Same code as the
+/// classic lock but for the fcntl command: the difference is all in whom
+/// the kernel thinks holds it.
+pub struct Ofd;
+
+impl RecordKind for Ofd {
+    fn set(request: &libc::flock) -> FcntlArg<'_> {
+        FcntlArg::F_OFD_SETLK(request)
+    }
+}
+
+impl RecordLock<Ofd> {
+    /// The open-file-description record lock (this file's strategy).
+    pub fn ofd(path: PathBuf) -> std::io::Result<RecordLock<Ofd>> {
+        RecordLock::new(path)
+    }
+}
+
+impl Facts for RecordLock<Ofd> {
+    const NAME: &'static str = "ofd";
+    const SUMMARY: &'static str = "open-file-description record lock (F_OFD_SETLK)";
+    const CORRECT: bool = true;
+    const KILL_OUTCOME: KillOutcome = KillOutcome::Released;
+}
+
+impl LockStrategy for RecordLock<Ofd> {
+    fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+        Ok(Box::new(RecordLock::ofd(site.lock_file())?))
     }
 }

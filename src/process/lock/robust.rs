@@ -9,16 +9,17 @@
 //! `ENOTRECOVERABLE` for ever.
 
 use super::{Acquired, LockError, ProcessLock, realtime_deadline};
-use crate::process::region::Shared;
+use crate::process::region::RegionWords;
+use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::time::Duration;
 
 pub struct RobustMutex<'a> {
-    shared: &'a Shared,
+    shared: &'a RegionWords,
 }
 
 impl<'a> RobustMutex<'a> {
     /// Initialises the mutex in the region (in the parent, before the fork).
-    pub fn new(shared: &'a Shared) -> std::io::Result<RobustMutex<'a>> {
+    pub fn new(shared: &'a RegionWords) -> std::io::Result<RobustMutex<'a>> {
         // SAFETY: the mutex lives in the shared mapping, which nobody else
         // uses before the fork.
         unsafe { init_robust(shared.mutex.get())? };
@@ -59,11 +60,20 @@ fn check(code: libc::c_int) -> std::io::Result<()> {
     }
 }
 
-impl ProcessLock for RobustMutex<'_> {
-    fn name(&self) -> &'static str {
-        "robust-mutex"
-    }
+impl Facts for RobustMutex<'_> {
+    const NAME: &'static str = "robust-mutex";
+    const SUMMARY: &'static str = "robust process-shared pthread mutex in shared memory";
+    const CORRECT: bool = true;
+    const KILL_OUTCOME: KillOutcome = KillOutcome::Recovered;
+}
 
+impl LockStrategy for RobustMutex<'_> {
+    fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+        Ok(Box::new(RobustMutex::new(site.shared)?))
+    }
+}
+
+impl ProcessLock for RobustMutex<'_> {
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
         let deadline = realtime_deadline(within);
         // SAFETY: the mutex was initialised process-shared before the fork

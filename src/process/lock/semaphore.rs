@@ -10,24 +10,26 @@
 //! but one is gone for good (`KillOutcome::Leaked`).
 
 use super::{Acquired, LockError, ProcessLock, realtime_deadline};
-use crate::process::region::Shared;
+use crate::process::region::RegionWords;
+use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::time::Duration;
 
-pub struct SemaphoreLock<'a> {
-    shared: &'a Shared,
-    permits: u32,
+/// The semaphore with `PERMITS` permits: 1 is the correct strategy
+/// `semaphore-1`, 2 the broken `semaphore-2`.
+pub struct SemaphoreLock<'a, const PERMITS: u32> {
+    shared: &'a RegionWords,
 }
 
-impl<'a> SemaphoreLock<'a> {
+impl<'a, const PERMITS: u32> SemaphoreLock<'a, PERMITS> {
     /// Initialises the semaphore in the region (in the parent, before the
-    /// fork) with `permits` permits.
-    pub fn new(shared: &'a Shared, permits: u32) -> std::io::Result<SemaphoreLock<'a>> {
+    /// fork) with `PERMITS` permits.
+    pub fn new(shared: &'a RegionWords) -> std::io::Result<SemaphoreLock<'a, PERMITS>> {
         // SAFETY: the semaphore lives in the shared mapping, which nobody
         // uses before the fork; pshared = 1 because processes share it.
-        if unsafe { libc::sem_init(shared.sem.get(), 1, permits) } != 0 {
+        if unsafe { libc::sem_init(shared.sem.get(), 1, PERMITS) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(SemaphoreLock { shared, permits })
+        Ok(SemaphoreLock { shared })
     }
 
     /// Permits available now.
@@ -39,15 +41,32 @@ impl<'a> SemaphoreLock<'a> {
     }
 }
 
-impl ProcessLock for SemaphoreLock<'_> {
-    fn name(&self) -> &'static str {
-        if self.permits == 1 {
-            "semaphore-1"
-        } else {
-            "semaphore-2"
-        }
-    }
+impl<const PERMITS: u32> Facts for SemaphoreLock<'_, PERMITS> {
+    const NAME: &'static str = match PERMITS {
+        1 => "semaphore-1",
+        2 => "semaphore-2",
+        _ => "semaphore-n",
+    };
+    const SUMMARY: &'static str = match PERMITS {
+        1 => "process-shared semaphore, 1 permit",
+        2 => "process-shared semaphore, 2 permits",
+        _ => "process-shared semaphore, several permits",
+    };
+    const CORRECT: bool = PERMITS == 1;
+    const KILL_OUTCOME: KillOutcome = if PERMITS == 1 {
+        KillOutcome::Stuck
+    } else {
+        KillOutcome::Leaked
+    };
+}
 
+impl<const PERMITS: u32> LockStrategy for SemaphoreLock<'_, PERMITS> {
+    fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+        Ok(Box::new(SemaphoreLock::<PERMITS>::new(site.shared)?))
+    }
+}
+
+impl<const PERMITS: u32> ProcessLock for SemaphoreLock<'_, PERMITS> {
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
         let deadline = realtime_deadline(within);
         loop {
@@ -66,5 +85,9 @@ impl ProcessLock for SemaphoreLock<'_> {
     fn release(&mut self) {
         // SAFETY: initialised before the fork; we hold a permit.
         unsafe { libc::sem_post(self.shared.sem.get()) };
+    }
+
+    fn permits(&self) -> Option<(i32, u32)> {
+        Some((self.available(), PERMITS))
     }
 }

@@ -7,25 +7,37 @@
 //! (`KillOutcome::Stuck`).
 
 use super::{Acquired, LockError, ProcessLock, poll_until};
-use crate::process::region::Shared;
+use crate::process::region::RegionWords;
+use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Duration;
 
-pub struct SpinLock<'a> {
-    shared: &'a Shared,
+/// The spin lock on the region's `spin` word (the thread tier's
+/// counterpart is [`crate::lock::SpinLock`]).
+pub struct ShmSpinLock<'a> {
+    shared: &'a RegionWords,
 }
 
-impl<'a> SpinLock<'a> {
-    pub fn new(shared: &'a Shared) -> SpinLock<'a> {
-        SpinLock { shared }
+impl<'a> ShmSpinLock<'a> {
+    pub fn new(shared: &'a RegionWords) -> ShmSpinLock<'a> {
+        ShmSpinLock { shared }
     }
 }
 
-impl ProcessLock for SpinLock<'_> {
-    fn name(&self) -> &'static str {
-        "spin"
-    }
+impl Facts for ShmSpinLock<'_> {
+    const NAME: &'static str = "spin";
+    const SUMMARY: &'static str = "spin lock on a shared memory word";
+    const CORRECT: bool = true;
+    const KILL_OUTCOME: KillOutcome = KillOutcome::Stuck;
+}
 
+impl LockStrategy for ShmSpinLock<'_> {
+    fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+        Ok(Box::new(ShmSpinLock::new(site.shared)))
+    }
+}
+
+impl ProcessLock for ShmSpinLock<'_> {
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
         let me = std::process::id() as i32;
         let word = &self.shared.spin;
