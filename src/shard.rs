@@ -28,7 +28,12 @@ pub enum ShardError {
     /// N is 0.
     NoShards,
     /// K is 0 or above N.
-    OutOfRange { index: usize, count: usize },
+    OutOfRange {
+        /// The K asked for.
+        index: usize,
+        /// The N asked for.
+        count: usize,
+    },
 }
 
 impl fmt::Display for ShardError {
@@ -65,10 +70,12 @@ impl Shard {
         (1..=count).map(move |index| Shard { index, count })
     }
 
+    /// K: which shard this is, from 1.
     pub fn index(self) -> usize {
         self.index
     }
 
+    /// N: how many shards the run is split into.
     pub fn count(self) -> usize {
         self.count
     }

@@ -1,4 +1,4 @@
-//! The lessons' scenarios on real threads, one command each:
+//! The thread scenarios of docs/scenarios.md, one command each:
 //! `racelab counter` (the racy counter, docs/scenarios.md §2) and
 //! `racelab queue` (producer/consumer, §4).
 
@@ -63,7 +63,7 @@ enum EndingArg {
     Close,
     /// One sentinel per consumer.
     Sentinels,
-    /// Nobody tells them: the lessons' hang (reported, not hung).
+    /// Nobody tells them: they wait forever (reported, not hung).
     Never,
 }
 
@@ -255,7 +255,7 @@ pub fn queue(args: &QueueArgs, out: &mut Out) -> Result<Finish, CliError> {
     let outcome = pair.stress(&Plan::Queue(plan), &ThreadsConfig::default());
     verdict(&outcome, out)?;
     match plan.ending {
-        // The lessons' hang: it must be reported, as a deadlock.
+        // The hang of docs/scenarios.md §4: it must be reported, as a deadlock.
         Ending::Never => expected(
             "deadlock (the consumers are never told to stop)",
             outcome

@@ -29,6 +29,7 @@ impl Failure {
         }
     }
 
+    /// The exit status it ends the command with: 2 for bad input, else 1.
     pub fn exit_code(self) -> u8 {
         match self {
             Failure::BadInput => 2,
@@ -52,6 +53,7 @@ const ECHO: usize = 64;
 const LINE: usize = 2000;
 
 impl CliError {
+    /// Wrong arguments, nothing run (exit status 2); `message` made one line.
     pub fn bad_input(message: impl Into<String>) -> CliError {
         CliError {
             kind: Failure::BadInput,
@@ -59,6 +61,8 @@ impl CliError {
         }
     }
 
+    /// A run that could not be done or finished (exit status 1); `message`
+    /// made one line.
     pub fn run_failed(message: impl Into<String>) -> CliError {
         CliError {
             kind: Failure::RunFailed,
@@ -66,6 +70,7 @@ impl CliError {
         }
     }
 
+    /// The report's reader went away: the command ends quietly.
     pub fn reader_gone() -> CliError {
         CliError {
             kind: Failure::ReaderGone,
@@ -73,10 +78,12 @@ impl CliError {
         }
     }
 
+    /// What went wrong, as far as the exit status is concerned.
     pub fn kind(&self) -> Failure {
         self.kind
     }
 
+    /// The one line that explains it (without the `racelab: ` prefix).
     pub fn message(&self) -> &str {
         &self.message
     }

@@ -1,4 +1,4 @@
-//! `racelab lessons`: the lessons' process scenarios (docs/scenarios.md §1, §6,
+//! `racelab lessons`: the process scenarios of docs/scenarios.md (§1, §6,
 //! §7 and the in-place rewrite pitfall), run with real processes and
 //! printed. `racelab rush` runs §7 in detail.
 

@@ -54,15 +54,15 @@ pub enum Command {
     Matrix(matrix::Args),
     /// List the models and strategies with their expected verdicts.
     List,
-    /// The lessons' ticket rush with real processes: every buyer's search
-    /// and buy, then the verdict.
+    /// The ticket rush with real processes (docs/scenarios.md §7): every
+    /// buyer's search and buy, then the verdict.
     Rush(rush::Args),
-    /// The lessons' process scenarios (§1, §6, §7), run and printed.
+    /// The process scenarios of docs/scenarios.md (§1, §6, §7), run and printed.
     Lessons,
-    /// The lessons' racy counter on real threads: one thread adds, one
-    /// subtracts; the result must be 0.
+    /// The racy counter on real threads (docs/scenarios.md §2): one thread
+    /// adds, one subtracts; the result must be 0.
     Counter(demo::CounterArgs),
-    /// The lessons' producers and consumers on real threads.
+    /// Producers and consumers on real threads (docs/scenarios.md §4).
     Queue(demo::QueueArgs),
     /// Show the smallest interleaving that breaks a strategy (loom, fewest
     /// preemptions first), or prove none exists within the bound.
@@ -70,9 +70,10 @@ pub enum Command {
     /// Ten processes compute pi and hand their partial sums to the parent
     /// through an IPC mechanism (pipe, fifo, mqueue, shm, sockets, files).
     Pi(pi::Args),
-    /// The lessons' IPC pitfalls, each broken form next to its fix: torn
-    /// pipe writes, unframed stream reads, a 2-permit semaphore, an alarm
-    /// around a fifo open, a queue with no lock, consumers never stopped.
+    /// The IPC pitfalls (docs/scenarios.md, "Pitfalls"), each broken form
+    /// next to its fix: torn pipe writes, unframed stream reads, a 2-permit
+    /// semaphore, an alarm around a fifo open, a queue with no lock,
+    /// consumers never stopped.
     Pitfalls,
     /// Remove what killed runs left behind (their directories, queues).
     Sweep,
@@ -96,6 +97,7 @@ pub enum Finish {
 }
 
 impl Finish {
+    /// [`Finish::AsExpected`] if `as_expected`, else [`Finish::Differs`].
     pub fn from_expected(as_expected: bool) -> Finish {
         if as_expected {
             Finish::AsExpected

@@ -21,12 +21,15 @@ impl Out {
         Out::new(io::stdout())
     }
 
+    /// A report written to `sink` (a test's buffer, a file).
     pub fn new(sink: impl Write + 'static) -> Out {
         Out {
             sink: Box::new(sink),
         }
     }
 
+    /// Writes formatted text, as [`Write::write_fmt`]; the target of
+    /// `write!` and `writeln!`.
     pub fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> Result<(), CliError> {
         self.sink.write_fmt(args).map_err(refused)
     }

@@ -1,5 +1,5 @@
-//! `racelab pi --via <mechanism|all>`: the lessons' ten workers computing
-//! pi, their partial sums handed to the parent through one IPC mechanism
+//! `racelab pi --via <mechanism|all>`: ten worker processes computing pi,
+//! their partial sums handed to the parent through one IPC mechanism
 //! (docs/scenarios.md §5).
 
 use super::range::{text, whole};

@@ -1,6 +1,6 @@
-//! `racelab pitfalls`: the lessons' IPC pitfalls, each broken form next to
-//! its fix, run once with real processes and printed. Exits 1 if a broken
-//! form did not fail or a fix did not hold.
+//! `racelab pitfalls`: the IPC pitfalls of docs/scenarios.md ("Pitfalls"),
+//! each broken form next to its fix, run once with real processes and
+//! printed. Exits 1 if a broken form did not fail or a fix did not hold.
 
 use super::{CliError, Finish, Out};
 use crate::lessons::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
@@ -12,7 +12,8 @@ use crate::workload::queue::{Ending, QueuePlan};
 use std::io;
 use std::time::Duration;
 
-/// One line: what was shown, and whether it came out as the lesson says.
+/// One line: what was shown, and whether it came out as expected (the
+/// broken form fails, the fix holds).
 /// A pitfall the system would not let run is a run-time failure.
 fn line(out: &mut Out, what: &str, result: io::Result<(bool, String)>) -> Result<bool, CliError> {
     let (as_expected, detail) =

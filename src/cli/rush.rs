@@ -1,6 +1,6 @@
-//! `racelab rush`: the lessons' ticket rush with real processes, every
-//! buyer's search and buy printed in the order they happened, then the
-//! verdict.
+//! `racelab rush`: the ticket rush of docs/scenarios.md §7 with real
+//! processes, every buyer's search and buy printed in the order they
+//! happened, then the verdict.
 
 use super::range::{text, whole};
 use super::{CliError, Finish, Out};
@@ -31,8 +31,8 @@ pub struct Args {
     #[arg(long, default_value_t = 300, allow_hyphen_values = true,
           value_parser = whole::<u64>(0, 10_000))]
     hold_ms: u64,
-    /// Where a locked strategy keeps the office: file (the lessons' JSON
-    /// database) or memory (the shared region).
+    /// Where a locked strategy keeps the office: file (a JSON database in a
+    /// file) or memory (the shared region).
     #[arg(long, default_value = "file", allow_hyphen_values = true,
           value_parser = text(parse_store))]
     store: Store,

@@ -105,10 +105,13 @@ pub struct Row {
 /// What `racelab explain` found for one pair.
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
+    /// The pair's model.
     pub model: ModelKind,
+    /// The pair's strategy, by its name.
     pub strategy: &'static str,
     /// The configuration explored.
     pub plan: Plan,
+    /// What the search found: holds, violated or inconclusive.
     pub verdict: Verdict,
     /// Why the search could not decide, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,6 +130,8 @@ pub struct Explanation {
     pub rows: Vec<Row>,
     /// Every violation the failing execution showed, most telling first.
     pub violations: Vec<Violation>,
+    /// For a failure, one paragraph on what it teaches, naming the trace's
+    /// threads ([`lesson::lesson`]); `None` when nothing failed.
     pub lesson: Option<String>,
     /// The command that reproduces this exact trace.
     pub replay: String,

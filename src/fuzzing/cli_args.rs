@@ -52,12 +52,16 @@ pub fn check(data: &[u8]) -> Result<(), Failure> {
 /// What a parse answered, in a form that can be compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
+    /// A command to run (which is not compared: only that there is one).
     Run,
+    /// Help or version text to show.
     Show(String),
+    /// A refusal: its kind and its one-line message.
     Refused(cli::Failure, String),
 }
 
 impl Answer {
+    /// The comparable form of what [`cli::parse`] returned.
     pub fn of(parsed: Result<Invocation, cli::CliError>) -> Answer {
         match parsed {
             Ok(Invocation::Run(_)) => Answer::Run,

@@ -30,7 +30,9 @@ pub const MAX_FILES: usize = 16;
 /// A file planted in `new/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planted {
+    /// The file's name: any bytes that make a file name.
     pub name: Vec<u8>,
+    /// What the file holds.
     pub content: Vec<u8>,
 }
 

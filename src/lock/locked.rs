@@ -25,6 +25,7 @@ unsafe impl<B: Backend, L: Lock<B>, T: Send> Sync for Locked<B, L, T> {}
 unsafe impl<B: Backend, L: Lock<B>, T: Send> Send for Locked<B, L, T> {}
 
 impl<B: Backend, L: MutualExclusion<B>, T> Locked<B, L, T> {
+    /// Guards `value` with a strategy that gives mutual exclusion.
     pub fn new(value: T) -> Self {
         // SAFETY: `L: MutualExclusion` is the contract `new_unchecked` needs.
         unsafe { Self::new_unchecked(value) }

@@ -45,6 +45,7 @@ pub trait Lock<B: Backend>: Send + Sync + 'static {
     /// The name the checker and the trace use.
     const NAME: &'static str;
 
+    /// An unlocked lock.
     fn new() -> Self;
 
     /// Runs `f` while holding the lock exclusively. The lock is released when

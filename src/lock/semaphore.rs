@@ -6,7 +6,8 @@ use crate::sync::{Backend, Condvar, Mutex};
 ///
 /// With one permit it is a mutex: correct. With two it bounds concurrency to
 /// two, which is not mutual exclusion: two holders read the same value and
-/// one update is lost ([`Semaphore2`], the lessons' "at most 2 writers").
+/// one update is lost ([`Semaphore2`]: the "at most 2 writers" semaphore of
+/// docs/scenarios.md §5, and the first of its "Pitfalls").
 pub struct Semaphore<B: Backend, const PERMITS: usize> {
     /// Permits left.
     permits: Mutex<B, usize>,
@@ -19,6 +20,7 @@ pub type Semaphore1<B> = Semaphore<B, 1>;
 pub type Semaphore2<B> = Semaphore<B, 2>;
 
 impl<B: Backend, const PERMITS: usize> Semaphore<B, PERMITS> {
+    /// Takes a permit, blocking while none is left.
     pub fn acquire(&self) {
         let mut permits = self.permits.lock();
         while *permits == 0 {
@@ -27,6 +29,7 @@ impl<B: Backend, const PERMITS: usize> Semaphore<B, PERMITS> {
         *permits -= 1;
     }
 
+    /// Gives a permit back and wakes one thread waiting for it.
     pub fn release(&self) {
         *self.permits.lock() += 1;
         self.released.notify_one();

@@ -1,9 +1,9 @@
 //! The counter: increment, decrement, get.
 //!
 //! Specification: after any set of operations, `get()` equals the initial
-//! value plus the increments minus the decrements. The lessons' case: one
-//! thread adds 1 n times, another subtracts 1 n times; the result must be 0.
-//! A violation is a *lost update*.
+//! value plus the increments minus the decrements. The racy counter of
+//! docs/scenarios.md §2: one thread adds 1 n times, another subtracts 1 n
+//! times; the result must be 0. A violation is a *lost update*.
 
 use crate::lock::Lock;
 use crate::sync::{AtomicWord, Backend, Ordering::*};
@@ -11,13 +11,17 @@ use crate::workload::probe::Probe;
 
 /// The counter's operations.
 pub trait Counter: Send + Sync + 'static {
+    /// Adds 1.
     fn increment(&self);
+    /// Subtracts 1.
     fn decrement(&self);
+    /// The current value.
     fn get(&self) -> i64;
 }
 
 /// A counter implementation that the checkers can build on any backend.
 pub trait CounterImpl<B: Backend>: Counter {
+    /// A counter at 0 whose steps are recorded by `probe`.
     fn new(probe: Probe) -> Self;
 }
 

@@ -33,12 +33,16 @@ pub mod tickets;
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum ModelKind {
+    /// The shared counter: increments and decrements ([`counter`]).
     Counter,
+    /// The ticket office: buyers racing for the last seats ([`tickets`]).
     Tickets,
+    /// The bounded queue: producers and consumers ([`queue`]).
     Queue,
 }
 
 impl ModelKind {
+    /// Every model: counter, tickets, queue.
     pub const ALL: [ModelKind; 3] = [ModelKind::Counter, ModelKind::Tickets, ModelKind::Queue];
 
     /// Its name on the command line and in reports.

@@ -31,14 +31,18 @@ pub struct Closed<T>(pub T);
 /// Why `try_put` refused; the item comes back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TryPutError<T> {
+    /// The queue holds its capacity.
     Full(T),
+    /// The queue is closed.
     Closed(T),
 }
 
 /// Why `put_timeout` refused; the item comes back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PutTimeoutError<T> {
+    /// The queue stayed full for the whole timeout.
     Timeout(T),
+    /// The queue is closed.
     Closed(T),
 }
 
@@ -75,25 +79,47 @@ pub const POP_FROM_EMPTY: &str = "pop from empty queue";
 
 /// The bounded queue's operations.
 pub trait BoundedQueue<T: Send>: Send + Sync {
+    /// The most items the queue may hold.
     fn capacity(&self) -> usize;
+    /// Appends `item`, blocking while the queue is full; once the queue is
+    /// closed, returns the item in [`Closed`].
     fn put(&self, item: T) -> Result<(), Closed<T>>;
+    /// Appends `item` if there is room now, never blocking; otherwise returns
+    /// it in [`TryPutError::Full`] or [`TryPutError::Closed`].
     fn try_put(&self, item: T) -> Result<(), TryPutError<T>>;
+    /// [`BoundedQueue::put`] blocking at most `timeout`; the item comes back
+    /// in [`PutTimeoutError::Timeout`] if the queue stayed full.
     fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>>;
+    /// Takes the oldest item, blocking while the queue is empty and open;
+    /// [`GetError::Closed`] once it is closed and drained.
     fn get(&self) -> Result<T, GetError>;
+    /// Takes the oldest item if there is one now, never blocking;
+    /// [`GetError::Empty`] if the open queue is empty.
     fn try_get(&self) -> Result<T, GetError>;
+    /// [`BoundedQueue::get`] blocking at most `timeout`; [`GetError::Timeout`]
+    /// if nothing came.
     fn get_timeout(&self, timeout: Duration) -> Result<T, GetError>;
+    /// Closes the queue: later puts are refused, gets drain what is left, and
+    /// every blocked put and get wakes.
     fn close(&self);
+    /// Whether [`BoundedQueue::close`] was called.
     fn is_closed(&self) -> bool;
+    /// Marks one taken item processed; [`TaskDoneTooOften`] if every taken
+    /// item already was.
     fn task_done(&self) -> Result<(), TaskDoneTooOften>;
     /// Blocks until every item put has been taken and marked done.
     fn join(&self);
     /// [`BoundedQueue::join`] for at most `timeout`; true if all were done.
     fn join_timeout(&self, timeout: Duration) -> bool;
-    /// Approximate under concurrency, as in Python.
+    /// The number of items held. Approximate under concurrency, as in Python:
+    /// it may be stale by the time the caller reads it.
     fn len(&self) -> usize;
+    /// Whether the queue holds no item (as approximate as [`BoundedQueue::len`]).
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Whether the queue holds its capacity (as approximate as
+    /// [`BoundedQueue::len`]).
     fn is_full(&self) -> bool {
         self.len() >= self.capacity()
     }
@@ -103,11 +129,14 @@ pub trait BoundedQueue<T: Send>: Send + Sync {
 
 /// A queue implementation the checkers can build on any backend.
 pub trait QueueImpl<B: Backend, T: Send + Debug + 'static>: BoundedQueue<T> + 'static {
+    /// An empty, open queue holding at most `capacity` items (at least 1),
+    /// its steps recorded by `probe`.
     fn new(capacity: usize, probe: Probe) -> Self;
 }
 
 /// How a [`CondvarQueue`] waits and checks. One marker type per discipline.
 pub trait Discipline: Send + Sync + 'static {
+    /// The strategy's name on the command line and in reports.
     const NAME: &'static str;
     /// Re-check the condition in a `while` loop after every wakeup.
     const WHILE_LOOP: bool = true;

@@ -9,18 +9,26 @@ use std::collections::VecDeque;
 /// One non-blocking queue operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueOp {
+    /// [`BoundedQueue::try_put`] of this item.
     TryPut(u32),
+    /// [`BoundedQueue::try_get`].
     TryGet,
+    /// [`BoundedQueue::close`].
     Close,
+    /// [`BoundedQueue::task_done`].
     TaskDone,
 }
 
 /// What an operation answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
+    /// What a [`QueueOp::TryPut`] returned.
     Put(Result<(), TryPutError<u32>>),
+    /// What a [`QueueOp::TryGet`] returned.
     Get(Result<u32, GetError>),
+    /// A [`QueueOp::Close`] was done (close answers nothing).
     Closed,
+    /// What a [`QueueOp::TaskDone`] returned.
     TaskDone(Result<(), TaskDoneTooOften>),
 }
 
@@ -37,6 +45,7 @@ pub struct ReferenceQueue {
 }
 
 impl ReferenceQueue {
+    /// An empty, open queue of `capacity` items.
     pub fn new(capacity: usize) -> Self {
         ReferenceQueue {
             capacity,
@@ -44,6 +53,7 @@ impl ReferenceQueue {
         }
     }
 
+    /// Does `op` as the specification says, and returns its answer.
     pub fn apply(&mut self, op: QueueOp) -> Answer {
         match op {
             QueueOp::TryPut(v) if self.closed => Answer::Put(Err(TryPutError::Closed(v))),
@@ -76,14 +86,17 @@ impl ReferenceQueue {
         }
     }
 
+    /// The number of items held.
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    /// Whether no item is held.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
+    /// Whether a [`QueueOp::Close`] was applied.
     pub fn is_closed(&self) -> bool {
         self.closed
     }

@@ -21,7 +21,9 @@ pub type Buyer = usize;
 /// A sold seat. Seats are numbered from 0 in the order they are sold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Ticket {
+    /// The seat sold: past the hall's last seat when the office oversold.
     pub seat: usize,
+    /// Who bought it.
     pub buyer: Buyer,
 }
 
@@ -41,7 +43,9 @@ impl std::error::Error for SoldOut {}
 pub trait TicketOffice: Send + Sync + 'static {
     /// How many tickets are left: a snapshot, taken without the buy lock.
     fn search(&self) -> i64;
+    /// Sells `buyer` the next seat, or [`SoldOut`] if none is left.
     fn buy(&self, buyer: Buyer) -> Result<Ticket, SoldOut>;
+    /// The seats in the hall.
     fn capacity(&self) -> usize;
     /// Seat -> buyer, as the office recorded it (`None`: unsold).
     fn ledger(&self) -> Vec<Option<Buyer>>;
@@ -49,6 +53,8 @@ pub trait TicketOffice: Send + Sync + 'static {
 
 /// An office implementation the checkers can build on any backend.
 pub trait OfficeImpl<B: Backend>: TicketOffice {
+    /// An office with `capacity` seats, none sold, its steps recorded by
+    /// `probe`.
     fn new(capacity: usize, probe: Probe) -> Self;
 }
 

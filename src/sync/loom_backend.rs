@@ -20,7 +20,10 @@ super::same::atomic_word!(AtomicI64, i64);
 pub enum LoomLimitHit {
     /// The execution would hold `wanted` threads (the model's main thread
     /// included); loom models at most [`loom::MAX_THREADS`].
-    Threads { wanted: usize },
+    Threads {
+        /// The threads the execution would hold, the refused one included.
+        wanted: usize,
+    },
 }
 
 loom::lazy_static! {

@@ -22,11 +22,21 @@ use std::time::Duration;
 pub use std::sync::atomic::Ordering;
 
 /// An atomic machine word of type `V` (`usize`, `i64`).
+///
+/// Each method is std's method of the same name (`std::sync::atomic::AtomicUsize`),
+/// with std's semantics; the backend decides what an ordering can show (loom
+/// explores every ordering, shuttle treats every access as `SeqCst`).
 pub trait AtomicWord<V>: Send + Sync + 'static {
+    /// Creates the atomic holding `value`.
     fn new(value: V) -> Self;
+    /// Loads the value.
     fn load(&self, order: Ordering) -> V;
+    /// Stores `value`.
     fn store(&self, value: V, order: Ordering);
+    /// Stores `value` and returns the previous value.
     fn swap(&self, value: V, order: Ordering) -> V;
+    /// Stores `new` if the value is `current`: `Ok` with the previous value on
+    /// success, `Err` with the value found on failure.
     fn compare_exchange(
         &self,
         current: V,
@@ -34,7 +44,9 @@ pub trait AtomicWord<V>: Send + Sync + 'static {
         success: Ordering,
         failure: Ordering,
     ) -> Result<V, V>;
+    /// Adds `value` (wrapping on overflow) and returns the previous value.
     fn fetch_add(&self, value: V, order: Ordering) -> V;
+    /// Subtracts `value` (wrapping on overflow) and returns the previous value.
     fn fetch_sub(&self, value: V, order: Ordering) -> V;
 }
 
@@ -44,16 +56,28 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// `"std"`, `"loom"` or `"shuttle"`.
     const NAME: &'static str;
 
+    /// The backend's `AtomicUsize`.
     type AtomicUsize: AtomicWord<usize>;
+    /// The backend's `AtomicI64`.
     type AtomicI64: AtomicWord<i64>;
 
+    /// The backend's mutex guarding a `T`.
     type Mutex<T: Send>: Send + Sync;
+    /// The guard [`Backend::lock`] returns: the mutex is held while it lives.
     type MutexGuard<'a, T: Send + 'a>: DerefMut<Target = T>;
+    /// Creates an unlocked mutex guarding `value`.
     fn new_mutex<T: Send>(value: T) -> Self::Mutex<T>;
+    /// Blocks until the mutex is free, then holds it; a poisoned mutex is
+    /// taken anyway.
     fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::MutexGuard<'_, T>;
 
+    /// The backend's condition variable.
     type Condvar: Send + Sync;
+    /// Creates a condition variable no thread waits on.
     fn new_condvar() -> Self::Condvar;
+    /// Releases the guard's mutex and blocks until notified, then takes the
+    /// mutex again. It may wake spuriously: callers wait in a loop on their
+    /// condition.
     fn wait<'a, T: Send>(
         cv: &Self::Condvar,
         guard: Self::MutexGuard<'a, T>,
@@ -65,27 +89,44 @@ pub trait Backend: Sized + Send + Sync + 'static {
         guard: Self::MutexGuard<'a, T>,
         timeout: Duration,
     ) -> (Self::MutexGuard<'a, T>, bool);
+    /// Wakes one thread waiting on `cv`, if any.
     fn notify_one(cv: &Self::Condvar);
+    /// Wakes every thread waiting on `cv`.
     fn notify_all(cv: &Self::Condvar);
 
+    /// The backend's readers-writer lock guarding a `T`.
     type RwLock<T: Send + Sync>: Send + Sync;
+    /// The shared guard [`Backend::read`] returns.
     type ReadGuard<'a, T: Send + Sync + 'a>: Deref<Target = T>;
+    /// The exclusive guard [`Backend::write`] returns.
     type WriteGuard<'a, T: Send + Sync + 'a>: DerefMut<Target = T>;
+    /// Creates an unlocked readers-writer lock guarding `value`.
     fn new_rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T>;
+    /// Blocks until no writer holds the lock, then holds it shared; a
+    /// poisoned lock is taken anyway.
     fn read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::ReadGuard<'_, T>;
+    /// Blocks until no reader or writer holds the lock, then holds it alone;
+    /// a poisoned lock is taken anyway.
     fn write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::WriteGuard<'_, T>;
 
     /// A cell whose accesses the backend may track: loom reports two
     /// unsynchronised accesses as a data race ("Causality violation").
     type UnsafeCell<T>;
+    /// Creates a cell holding `value`.
     fn new_cell<T>(value: T) -> Self::UnsafeCell<T>;
+    /// Calls `f` with a pointer to the cell's value, recording a mutable
+    /// access (loom checks it against every other access to the cell).
     fn cell_with_mut<T, R>(cell: &Self::UnsafeCell<T>, f: impl FnOnce(*mut T) -> R) -> R;
 
+    /// The handle [`Backend::spawn`] returns, to [`Backend::join`] the thread.
     type JoinHandle<T: Send + 'static>;
+    /// Starts a thread running `f`. A thread the backend cannot give panics
+    /// with a typed payload: [`SpawnFailed`] on std, [`LoomLimitHit`] under loom.
     fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static;
+    /// Waits for the thread to finish: its result, or the payload it panicked with.
     fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T>;
 
     /// Called in every spin loop, with the number of times this waiter has
@@ -108,6 +149,7 @@ pub struct Mutex<B: Backend, T: Send>(B::Mutex<T>);
 pub struct MutexGuard<'a, B: Backend, T: Send + 'a>(B::MutexGuard<'a, T>);
 
 impl<B: Backend, T: Send> Mutex<B, T> {
+    /// Creates an unlocked mutex guarding `value`.
     pub fn new(value: T) -> Self {
         Mutex(B::new_mutex(value))
     }
@@ -142,14 +184,19 @@ impl<B: Backend> Default for Condvar<B> {
 }
 
 impl<B: Backend> Condvar<B> {
+    /// Creates a condition variable no thread waits on.
     pub fn new() -> Self {
         Condvar(B::new_condvar())
     }
 
+    /// Releases the guard's mutex, blocks until notified and takes it again;
+    /// see [`Backend::wait`] (it may wake spuriously).
     pub fn wait<'a, T: Send>(&self, guard: MutexGuard<'a, B, T>) -> MutexGuard<'a, B, T> {
         MutexGuard(B::wait(&self.0, guard.0))
     }
 
+    /// Waits as [`Condvar::wait`] but at most `timeout`; the flag says whether
+    /// it timed out (see [`Backend::wait_timeout`]).
     pub fn wait_timeout<'a, T: Send>(
         &self,
         guard: MutexGuard<'a, B, T>,
@@ -159,10 +206,12 @@ impl<B: Backend> Condvar<B> {
         (MutexGuard(guard), timed_out)
     }
 
+    /// Wakes one waiting thread, if any.
     pub fn notify_one(&self) {
         B::notify_one(&self.0)
     }
 
+    /// Wakes every waiting thread.
     pub fn notify_all(&self) {
         B::notify_all(&self.0)
     }
@@ -172,14 +221,17 @@ impl<B: Backend> Condvar<B> {
 pub struct RwLock<B: Backend, T: Send + Sync>(B::RwLock<T>);
 
 impl<B: Backend, T: Send + Sync> RwLock<B, T> {
+    /// Creates an unlocked readers-writer lock guarding `value`.
     pub fn new(value: T) -> Self {
         RwLock(B::new_rwlock(value))
     }
 
+    /// Holds the lock shared, blocking while a writer holds it.
     pub fn read(&self) -> B::ReadGuard<'_, T> {
         B::read(&self.0)
     }
 
+    /// Holds the lock alone, blocking while anyone else holds it.
     pub fn write(&self) -> B::WriteGuard<'_, T> {
         B::write(&self.0)
     }
