@@ -1,6 +1,6 @@
 //! What is specific to the kernel transports used as queues
 //! (`process::queue::channel`), beyond the contract every process queue meets
-//! (tests/process_contract.rs): where a fifo lives, why a consumer must
+//! (tests/contract_queue.rs): where a fifo lives, why a consumer must
 //! drop its write end, and that frames survive what the kernel does to
 //! them (split across reads and writes, or kept whole by seqpacket).
 
