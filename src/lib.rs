@@ -80,7 +80,7 @@
 //!   `tests/process_*.rs` (each test isolated by rusty-fork; the crash
 //!   tests kill a lock holder with SIGKILL; `process_negative` runs every
 //!   broken process strategy 100 times with `-- --ignored`;
-//!   `process_queue` and `process_contract` hold every process queue to
+//!   `process_queue` and `contract_queue` hold every process queue to
 //!   the thread queue's invariants and Python's queue contract),
 //!   `tests/shuttle_pairs.rs` (every pair under shuttle, with its seed), and
 //!   `tests/explain_golden.rs` (the classic traces, replayed twice).

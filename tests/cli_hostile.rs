@@ -712,7 +712,7 @@ fn racelab_limited(args: &[&str], resource: libc::__rlimit_resource_t, limit: u6
             Ok(())
         });
     }
-    command.output().expect("run the racelab binary")
+    common::output(command)
 }
 
 /// Exit status 1, one line `racelab: {start}...` on stderr, no panic.

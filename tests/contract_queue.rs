@@ -1,225 +1,105 @@
-//! The queue contract, after Python's `queue.Queue` / `JoinableQueue` test
-//! suite, plus close: run against every discipline of the thread queue.
-//! (The broken disciplines pass it too: a sequential contract cannot see a
-//! race. That is what the loom and threads tiers are for.)
+//! The queue contract (tests/contract/mod.rs: Python's `queue.Queue` /
+//! `JoinableQueue` test suite, plus close), run from here over every
+//! queue racelab has: the thread queue in each discipline, and every
+//! process queue (`Via::ALL`) in a process of its own (rusty-fork), its
+//! other parties forked workers.
 //!
-//! Blocking cases learn that a thread is asleep from the probe's wait table,
-//! not from a sleep, and every wait on a thread is bounded.
+//! The broken queues meet it too (a sequential contract cannot see a
+//! race); their negative controls run where the races are: loom_queue,
+//! threads_queue, process_queue.
 
-use racelab::model::queue::{
-    CheckOutsideLock, Closed, CondvarQueue, GetError, IfNotWhile, OneCondvar, PutTimeoutError,
-    QueueImpl, TaskDoneTooOften, TryPutError, WhileLoop,
-};
-use racelab::sync::{Backend, Std};
-use racelab::workload::probe::Probe;
-use std::sync::Arc;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod common;
+mod contract;
 
-const BOUND: Duration = Duration::from_secs(10);
+use contract::contract;
 
-fn queue<Q: QueueImpl<Std, u32>>(capacity: usize) -> (Arc<Q>, Probe) {
-    let probe = Probe::new(None, false, Std::worker);
-    (Arc::new(Q::new(capacity, probe.clone())), probe)
-}
+/// The thread queue, one test per discipline.
+mod threads {
+    use super::contract;
+    use super::contract::threads::Threads;
+    use racelab::model::queue::{CheckOutsideLock, IfNotWhile, OneCondvar, WhileLoop};
 
-/// Runs `f` on a thread named worker 1 and returns a receiver for its
-/// result.
-fn spawn<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> mpsc::Receiver<R> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        Std::set_worker(1);
-        let _ = tx.send(f());
-    });
-    rx
-}
+    #[test]
+    fn condvar_queue_meets_the_contract() {
+        contract(&Threads::<WhileLoop>::new());
+    }
 
-/// Waits (bounded) until worker 1 is asleep on `on`.
-fn until_asleep(probe: &Probe, on: &str) {
-    let end = Instant::now() + BOUND;
-    while probe.snapshot().waiting.get(&1).copied() != Some(on) {
-        assert!(Instant::now() < end, "worker 1 never went to sleep on {on}");
-        std::thread::yield_now();
+    #[test]
+    fn broken_if_queue_meets_the_sequential_contract() {
+        contract(&Threads::<IfNotWhile>::new());
+    }
+
+    #[test]
+    fn broken_one_condvar_queue_meets_the_sequential_contract() {
+        contract(&Threads::<OneCondvar>::new());
+    }
+
+    #[test]
+    fn broken_unlocked_capacity_queue_meets_the_sequential_contract() {
+        contract(&Threads::<CheckOutsideLock>::new());
     }
 }
 
-fn contract<Q: QueueImpl<Std, u32>>() {
-    fresh_queue_is_empty_and_not_full::<Q>();
-    try_forms_refuse_and_hand_the_item_back::<Q>();
-    timed_forms_time_out_and_hand_the_item_back::<Q>();
-    items_come_out_in_order::<Q>();
-    close_refuses_puts_and_drains_gets::<Q>();
-    close_wakes_a_blocked_get::<Q>();
-    close_wakes_a_blocked_put::<Q>();
-    task_done_too_often_is_an_error::<Q>();
-    join_returns_once_every_item_is_done::<Q>();
-}
+/// Every process queue, one test each, in a process of its own; each
+/// answers for its own leftovers (common::tidy).
+mod processes {
+    use super::contract::contract;
+    use super::contract::processes::{Processes, timeouts_in_seconds_are_checked_and_lose_nothing};
+    use racelab::process::queue::Via;
 
-fn fresh_queue_is_empty_and_not_full<Q: QueueImpl<Std, u32>>() {
-    let (q, _) = queue::<Q>(2);
-    assert!(q.is_empty() && !q.is_full() && q.len() == 0 && q.capacity() == 2);
-    assert!(!q.is_closed());
-    assert!(
-        q.join_timeout(Duration::ZERO),
-        "join on a fresh queue returns at once"
-    );
-}
-
-fn try_forms_refuse_and_hand_the_item_back<Q: QueueImpl<Std, u32>>() {
-    let (q, _) = queue::<Q>(1);
-    assert_eq!(q.try_get(), Err(GetError::Empty));
-    assert_eq!(q.try_put(1), Ok(()));
-    assert!(q.is_full());
-    assert_eq!(q.try_put(2), Err(TryPutError::Full(2)));
-    assert_eq!(q.try_get(), Ok(1));
-}
-
-fn timed_forms_time_out_and_hand_the_item_back<Q: QueueImpl<Std, u32>>() {
-    let (q, _) = queue::<Q>(1);
-    assert_eq!(
-        q.get_timeout(Duration::from_millis(1)),
-        Err(GetError::Timeout)
-    );
-    q.put(7).unwrap();
-    assert_eq!(
-        q.put_timeout(8, Duration::from_millis(1)),
-        Err(PutTimeoutError::Timeout(8))
-    );
-    assert_eq!(q.get_timeout(Duration::from_millis(1)), Ok(7));
-}
-
-fn items_come_out_in_order<Q: QueueImpl<Std, u32>>() {
-    let (q, _) = queue::<Q>(5);
-    for i in 0..5 {
-        q.put(i).unwrap();
-    }
-    let got: Vec<u32> = (0..5).map(|_| q.get().unwrap()).collect();
-    assert_eq!(got, [0, 1, 2, 3, 4]);
-    assert_eq!(q.high_water(), 5);
-}
-
-fn close_refuses_puts_and_drains_gets<Q: QueueImpl<Std, u32>>() {
-    let (q, _) = queue::<Q>(3);
-    q.put(1).unwrap();
-    q.put(2).unwrap();
-    q.close();
-    assert!(q.is_closed());
-    assert_eq!(q.put(3), Err(Closed(3)));
-    assert_eq!(q.try_put(4), Err(TryPutError::Closed(4)));
-    assert_eq!(
-        q.put_timeout(5, Duration::ZERO),
-        Err(PutTimeoutError::Closed(5))
-    );
-    assert_eq!(q.get(), Ok(1));
-    assert_eq!(q.try_get(), Ok(2));
-    assert_eq!(q.get(), Err(GetError::Closed));
-    assert_eq!(q.try_get(), Err(GetError::Closed));
-    assert_eq!(q.get_timeout(Duration::ZERO), Err(GetError::Closed));
-}
-
-fn close_wakes_a_blocked_get<Q: QueueImpl<Std, u32>>() {
-    let (q, probe) = queue::<Q>(1);
-    let getter = spawn({
-        let q = Arc::clone(&q);
-        move || q.get()
-    });
-    until_asleep(
-        &probe,
-        if probe_shared::<Q>() {
-            "changed"
-        } else {
-            "not_empty"
-        },
-    );
-    q.close();
-    assert_eq!(
-        getter.recv_timeout(BOUND),
-        Ok(Err(GetError::Closed)),
-        "close must wake a blocked get"
-    );
-}
-
-fn close_wakes_a_blocked_put<Q: QueueImpl<Std, u32>>() {
-    let (q, probe) = queue::<Q>(1);
-    q.put(1).unwrap();
-    let putter = spawn({
-        let q = Arc::clone(&q);
-        move || q.put(2)
-    });
-    until_asleep(
-        &probe,
-        if probe_shared::<Q>() {
-            "changed"
-        } else {
-            "not_full"
-        },
-    );
-    q.close();
-    assert_eq!(
-        putter.recv_timeout(BOUND),
-        Ok(Err(Closed(2))),
-        "close must wake a blocked put and hand the item back"
-    );
-}
-
-fn task_done_too_often_is_an_error<Q: QueueImpl<Std, u32>>() {
-    let (q, _) = queue::<Q>(2);
-    assert_eq!(q.task_done(), Err(TaskDoneTooOften));
-    q.put(1).unwrap();
-    // Put but not taken: still nothing to mark done.
-    assert_eq!(q.task_done(), Err(TaskDoneTooOften));
-    q.get().unwrap();
-    assert_eq!(q.task_done(), Ok(()));
-    assert_eq!(q.task_done(), Err(TaskDoneTooOften));
-}
-
-fn join_returns_once_every_item_is_done<Q: QueueImpl<Std, u32>>() {
-    let (q, probe) = queue::<Q>(2);
-    q.put(1).unwrap();
-    q.put(2).unwrap();
-    let joiner = spawn({
-        let q = Arc::clone(&q);
-        move || q.join()
-    });
-    until_asleep(&probe, "all_done");
-    for _ in 0..2 {
-        q.get().unwrap();
-        assert!(
-            joiner.try_recv().is_err(),
-            "join returned before every item was done"
+    /// The contract, then the timeouts Python gives in seconds. A broken
+    /// queue's test says so in its name.
+    fn meets_the_contract(via: Via, test: &str) {
+        assert_eq!(
+            via.breaks_with().is_some(),
+            test.starts_with("broken_"),
+            "{test}: {via} is named for the wrong kind"
         );
-        q.task_done().unwrap();
+        contract(&Processes(via));
+        timeouts_in_seconds_are_checked_and_lose_nothing(via);
     }
-    assert_eq!(
-        joiner.recv_timeout(BOUND),
-        Ok(()),
-        "join must return once every item is done"
-    );
-    // Joining again on a finished queue returns at once.
-    assert!(q.join_timeout(Duration::ZERO));
-}
 
-/// The one-condvar discipline sleeps everyone on one condition, "changed".
-fn probe_shared<Q>() -> bool {
-    std::any::type_name::<Q>().contains("OneCondvar")
-}
+    /// One forked test per queue, and the list of the queues tested.
+    macro_rules! each_queue {
+        ($($test:ident => $via:expr,)*) => {
+            const TESTED: &[Via] = &[$($via),*];
 
-#[test]
-fn correct_queue_meets_the_contract() {
-    contract::<CondvarQueue<Std, u32, WhileLoop>>();
-}
+            crate::common::forked_tests! {
+                #![rusty_fork(timeout_ms = 120_000)]
+                $(
+                    #[test]
+                    fn $test() {
+                        meets_the_contract($via, stringify!($test))
+                    }
+                )*
+            }
+        };
+    }
 
-#[test]
-fn if_queue_meets_the_sequential_contract() {
-    contract::<CondvarQueue<Std, u32, IfNotWhile>>();
-}
+    each_queue! {
+        shm_meets_the_contract => Via::Shm,
+        shm_semaphores_meets_the_contract => Via::ShmSemaphores,
+        manager_meets_the_contract => Via::Manager,
+        mqueue_meets_the_contract => Via::MessageQueue,
+        spool_meets_the_contract => Via::Spool,
+        pipe_meets_the_contract => Via::Pipe,
+        fifo_meets_the_contract => Via::Fifo,
+        unix_stream_meets_the_contract => Via::UnixStream,
+        unix_seqpacket_meets_the_contract => Via::Seqpacket,
+        tcp_meets_the_contract => Via::Tcp,
+        broken_shm_unlocked_meets_the_sequential_contract => Via::ShmUnlocked,
+        broken_shm_if_meets_the_sequential_contract => Via::ShmIf,
+        broken_spool_no_rename_meets_the_sequential_contract => Via::SpoolInPlace,
+        broken_pipe_large_meets_the_sequential_contract => Via::PipeLarge,
+        broken_unix_stream_unframed_meets_the_sequential_contract => Via::StreamUnframed,
+    }
 
-#[test]
-fn one_condvar_queue_meets_the_sequential_contract() {
-    contract::<CondvarQueue<Std, u32, OneCondvar>>();
-}
-
-#[test]
-fn unlocked_capacity_queue_meets_the_sequential_contract() {
-    contract::<CondvarQueue<Std, u32, CheckOutsideLock>>();
+    #[test]
+    fn every_process_queue_has_its_test() {
+        let mut tested = TESTED.to_vec();
+        let mut all = Via::ALL.to_vec();
+        tested.sort_by_key(|v| v.name());
+        all.sort_by_key(|v| v.name());
+        assert_eq!(tested, all);
+    }
 }

@@ -2,14 +2,10 @@
 //! processes, reproduced from the command line, and clear errors (exit 2,
 //! no panic) on bad input.
 
-use std::process::{Command, Output};
+mod common;
 
-fn racelab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_racelab"))
-        .args(args)
-        .output()
-        .expect("run the racelab binary")
-}
+use common::racelab;
+use std::process::Output;
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -17,6 +13,7 @@ fn stdout(out: &Output) -> String {
 
 #[test]
 fn rush_without_a_lock_sells_the_one_ticket_to_all_ten() {
+    let _tidy = common::Tidy::new();
     let out = racelab(&[
         "rush",
         "--buyers",
@@ -35,6 +32,7 @@ fn rush_without_a_lock_sells_the_one_ticket_to_all_ten() {
 
 #[test]
 fn rush_under_flock_sells_exactly_one() {
+    let _tidy = common::Tidy::new();
     let out = racelab(&[
         "rush",
         "--buyers",
@@ -53,6 +51,7 @@ fn rush_under_flock_sells_exactly_one() {
 
 #[test]
 fn bad_rush_input_is_a_clear_error() {
+    let _tidy = common::Tidy::new();
     for args in [
         &["rush", "--strategy", "hope"][..],
         &["rush", "--strategy", "flock", "--buyers", "0"],
@@ -73,6 +72,7 @@ fn bad_rush_input_is_a_clear_error() {
 
 #[test]
 fn lessons_show_the_process_scenarios() {
+    let _tidy = common::Tidy::new();
     let out = racelab(&["lessons"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
@@ -84,6 +84,7 @@ fn lessons_show_the_process_scenarios() {
 
 #[test]
 fn queue_via_every_process_queue_is_as_expected() {
+    let _tidy = common::Tidy::new();
     let out = racelab(&["queue", "--via", "all", "--ending", "close", "--wait", "1"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
@@ -101,6 +102,7 @@ fn queue_via_every_process_queue_is_as_expected() {
 
 #[test]
 fn queue_via_one_queue_prints_what_each_consumer_received() {
+    let _tidy = common::Tidy::new();
     let out = racelab(&["queue", "--via", "shm-semaphores", "--ending", "sentinels"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
@@ -121,6 +123,7 @@ fn queue_via_one_queue_prints_what_each_consumer_received() {
 
 #[test]
 fn queue_via_consumers_never_stopped_are_reported_waiting() {
+    let _tidy = common::Tidy::new();
     let out = racelab(&[
         "queue", "--via", "shm", "--ending", "never", "--wait", "0.3",
     ]);
@@ -131,6 +134,7 @@ fn queue_via_consumers_never_stopped_are_reported_waiting() {
 
 #[test]
 fn bad_queue_input_is_a_clear_error() {
+    let _tidy = common::Tidy::new();
     for args in [
         &["queue", "--via", "carrier-pigeon"][..],
         &["queue", "--via", "shm", "--wait", "-1"],

@@ -3,10 +3,11 @@
 //! broken ones lose one every run. Each test runs in its own process
 //! (rusty-fork) with a timeout; the workers die with it.
 
+mod common;
+
 use racelab::check::ViolationKind;
 use racelab::process::{ProcessConfig, Strategy, counter};
 use racelab::workload::counter::CounterPlan;
-use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
 /// 4 processes, 300 increments each.
@@ -55,7 +56,7 @@ fn loses_updates(strategy: Strategy) {
     );
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 60_000)]
 
     #[test]

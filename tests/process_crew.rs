@@ -3,10 +3,11 @@
 //! the process that forked them (the parent death signal), so a test
 //! killed by rusty-fork's timeout leaves none behind.
 
+mod common;
+
 use racelab::os::arena::Arena;
 use racelab::os::crew::{Crew, Failure};
 use racelab::process::region::Region;
-use rusty_fork::rusty_fork_test;
 use std::sync::atomic::Ordering::SeqCst;
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,7 @@ fn gone(pid: i32) -> bool {
     }
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 30_000)]
 
     #[test]

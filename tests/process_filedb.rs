@@ -4,11 +4,12 @@
 //! writer's window on purpose (a handshake over shared memory), so the
 //! negative control fails every run, not once in a while.
 
+mod common;
+
 use racelab::lessons::scenario;
 use racelab::process::filedb::ReadError;
-use rusty_fork::rusty_fork_test;
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 30_000)]
 
     #[test]

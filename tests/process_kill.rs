@@ -3,10 +3,11 @@
 //! bound, and wherever the office is still usable a follow-up rush finds
 //! its invariants intact.
 
+mod common;
+
 use racelab::check::ViolationKind;
 use racelab::process::kill::{Victim, crash};
 use racelab::process::{KillOutcome, Strategy};
-use rusty_fork::rusty_fork_test;
 
 fn documented(strategy: Strategy) {
     let report = crash(strategy, Victim::MidBuy).expect("the crash runs");
@@ -35,7 +36,7 @@ fn documented(strategy: Strategy) {
     );
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 60_000)]
 
     #[test]

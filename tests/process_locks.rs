@@ -2,11 +2,12 @@
 //! fcntl lock's close-any-descriptor trap (and the OFD lock without it),
 //! and flock on an inherited descriptor excluding nobody.
 
+mod common;
+
 use racelab::os::arena::Arena;
 use racelab::os::crew::Crew;
 use racelab::process::lock::{FlockLock, InheritedFlock, ProcessLock, RecordLock};
 use racelab::process::region::Region;
-use rusty_fork::rusty_fork_test;
 use std::sync::atomic::Ordering::SeqCst;
 use std::time::{Duration, Instant};
 
@@ -41,7 +42,7 @@ fn second_process_gets_in(
     got_in
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 30_000)]
 
     #[test]

@@ -7,6 +7,8 @@
 //! /dev/mqueue is not mounted everywhere, so a message queue name is
 //! checked by opening it without `O_CREAT`: `ENOENT` means it is gone.
 
+mod common;
+
 use nix::errno::Errno;
 use nix::mqueue::{MQ_OFlag, mq_close, mq_open};
 use nix::sys::stat::Mode;
@@ -16,7 +18,6 @@ use racelab::process::queue::run::{run, run_in};
 use racelab::process::queue::spool::{files_left, spool_dir};
 use racelab::process::queue::{FOREVER, ProcessQueue, Via};
 use racelab::workload::queue::{Ending, QueuePlan};
-use rusty_fork::rusty_fork_test;
 use std::ffi::CStr;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
@@ -50,7 +51,7 @@ fn no_name_left() {
     assert!(left.is_empty(), "message queues left: {left:?}");
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 60_000)]
 
     /// The name is gone from the moment the queue is made (the workers

@@ -3,12 +3,13 @@
 //! minute); run with
 //! `cargo test --test process_negative -- --ignored --nocapture`.
 
+mod common;
+
 use racelab::check::ViolationKind;
 use racelab::lessons::scenario;
 use racelab::process::{ProcessConfig, Store, Strategy, counter, tickets};
 use racelab::workload::counter::CounterPlan;
 use racelab::workload::tickets::RushPlan;
-use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
 const RUNS: usize = 100;
@@ -25,7 +26,7 @@ fn config() -> ProcessConfig {
     }
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 900_000)]
 
     #[test]

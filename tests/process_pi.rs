@@ -4,9 +4,10 @@
 //! (to 1e-9; in fact to the last bit, as the parent adds in worker order),
 //! and leaves nothing behind.
 
+mod common;
+
 use racelab::lessons::pi::{self, Mechanism};
 use racelab::os::arena::{base_dir, leftovers};
-use rusty_fork::rusty_fork_test;
 
 /// Enough terms to make every worker's slice non-trivial, few enough for a
 /// debug build.
@@ -43,7 +44,7 @@ fn delivers_pi(via: Mechanism) {
     );
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 60_000)]
 
     #[test]
@@ -84,6 +85,7 @@ rusty_fork_test! {
 
 #[test]
 fn zero_workers_is_an_error_not_a_panic() {
+    let _tidy = common::Tidy::new();
     let err = pi::pi(Mechanism::Pipe, 0, 10).unwrap_err();
     assert!(err.to_string().contains("at least one worker"), "{err}");
 }

@@ -2,12 +2,13 @@
 //! (docs/scenarios.md, "Pitfalls", and §5's semaphore and signal). Every test
 //! runs in its own process with a timeout; every worker has a deadline.
 
+mod common;
+
 use racelab::lessons::pitfall::alarm::{OpenOutcome, open_fifo_with_alarm};
 use racelab::lessons::pitfall::framing::{Reading, stream_messages};
 use racelab::lessons::pitfall::permits;
 use racelab::lessons::pitfall::tear::{CAPACITY, PIPE_BUF, pipe_writers};
 use racelab::os::arena::{base_dir, leftovers};
-use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
 const WRITERS: usize = 4;
@@ -17,7 +18,7 @@ fn nothing_left_behind() {
     assert!(leftovers(&base_dir(), Some(std::process::id())).is_empty());
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 60_000)]
 
     #[test]
@@ -82,10 +83,7 @@ rusty_fork_test! {
 
     #[test]
     fn racelab_pitfalls_shows_every_pitfall_as_the_lessons_say() {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_racelab"))
-            .arg("pitfalls")
-            .output()
-            .unwrap();
+        let out = common::racelab(&["pitfalls"]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{text}");
         assert_eq!(text.lines().filter(|l| l.starts_with("ok ")).count(), 8, "{text}");
@@ -101,12 +99,13 @@ rusty_fork_test! {
 
 #[test]
 fn bad_input_is_an_error_not_a_panic() {
+    let _tidy = common::Tidy::new();
     assert!(pipe_writers(0, 1, 1).is_err());
     assert!(permits::writers(0, 1, 1, Duration::ZERO).is_err());
     assert!(open_fifo_with_alarm(0, false).is_err());
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 600_000)]
 
     /// Every negative control, 100 runs: caught in every one. Ignored by

@@ -13,9 +13,9 @@
 //! (end-of-file), which only an accept followed by a close gives; a
 //! listener closed with the connection still waiting resets it instead.
 
-mod live;
+mod common;
 
-use live::{Live, racelab};
+use common::live::{self, Live, racelab};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::net::UnixStream;
@@ -77,15 +77,14 @@ fn wait_for<T>(what: &str, mut find: impl FnMut() -> Option<T>) -> T {
 
 /// Starts pi through `via` with sums that take the workers a while.
 fn start_pi(via: &str, terms: u64) -> Live {
-    let child = racelab()
+    let mut command = racelab();
+    command
         .args(["pi", "--via", via, "--workers", "2", "--terms"])
         .arg(terms.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("racelab starts");
-    Live { child }
+        .stderr(Stdio::piped());
+    Live::spawn(command)
 }
 
 /// What became of a stranger's connection once the run ended.
@@ -159,6 +158,7 @@ fn check_strangers<S: Read + Write>(via: &str, connect: impl Fn(&Live) -> Option
 
 #[test]
 fn a_stranger_on_the_tcp_port_cannot_change_pi() {
+    let _tidy = common::Tidy::new();
     check_strangers("tcp", |live| {
         let port = listening_port(live.pid())?;
         TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).ok()
@@ -167,6 +167,7 @@ fn a_stranger_on_the_tcp_port_cannot_change_pi() {
 
 #[test]
 fn a_stranger_on_the_unix_socket_cannot_change_pi() {
+    let _tidy = common::Tidy::new();
     check_strangers("unix-socket", |live| {
         let dir: PathBuf = live.dirs().into_iter().next()?;
         UnixStream::connect(dir.join("pi.sock")).ok()

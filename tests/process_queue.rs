@@ -12,7 +12,6 @@ use racelab::os::arena::{base_dir, leftovers};
 use racelab::process::queue::Via;
 use racelab::process::queue::run::run;
 use racelab::workload::queue::{Ending, QueuePlan};
-use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
 /// The parent's join bound for a correct queue (never reached).
@@ -43,7 +42,7 @@ fn holds(via: Via, ending: Ending) {
     assert!(leftovers(&base_dir(), Some(std::process::id())).is_empty());
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 120_000)]
 
     #[test]
@@ -80,7 +79,7 @@ rusty_fork_test! {
     }
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 180_000)]
 
     /// Configurations drawn by proptest (2 to 4 producers, 2 or 3
@@ -108,6 +107,7 @@ rusty_fork_test! {
 
 #[test]
 fn an_empty_plan_is_an_error() {
+    let _tidy = common::Tidy::new();
     for bad in [
         QueuePlan {
             producers: 0,
@@ -126,7 +126,7 @@ fn an_empty_plan_is_an_error() {
     }
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 1_200_000)]
 
     /// 100 runs each: every correct queue clean in every one (both

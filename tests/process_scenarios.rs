@@ -1,11 +1,12 @@
 //! The lessons' process scenarios (docs/scenarios.md §1, §6, §7).
 
+mod common;
+
 use racelab::lessons::scenario;
 use racelab::process::Strategy;
-use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 60_000)]
 
     /// §1: a child process's write stays in the child; a thread's is seen.

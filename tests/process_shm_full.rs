@@ -12,8 +12,9 @@
 //! This needs root (CAP_SYS_ADMIN) for unshare(CLONE_NEWNS) and mount;
 //! where that is refused each test prints why and passes as skipped.
 
-mod live;
+mod common;
 
+use common::live;
 use std::ffi::CString;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -201,6 +202,7 @@ fn full_run(args: &'static [&'static str], code: i32) {
 
 #[test]
 fn pi_through_shared_memory_on_a_full_dev_shm_says_so_and_leaves_nothing() {
+    let _tidy = common::Tidy::new();
     full_run(
         &["pi", "--via", "shm", "--workers", "2", "--terms", "1000"],
         1,
@@ -209,6 +211,7 @@ fn pi_through_shared_memory_on_a_full_dev_shm_says_so_and_leaves_nothing() {
 
 #[test]
 fn the_rush_on_a_full_dev_shm_says_so_and_leaves_nothing() {
+    let _tidy = common::Tidy::new();
     full_run(
         &["rush", "--strategy", "robust-mutex", "--store", "memory"],
         1,
@@ -217,12 +220,14 @@ fn the_rush_on_a_full_dev_shm_says_so_and_leaves_nothing() {
 
 #[test]
 fn a_queue_over_processes_on_a_full_dev_shm_says_so_and_leaves_nothing() {
+    let _tidy = common::Tidy::new();
     // No room: the queue's verdict is inconclusive (exit 1), not bad input.
     full_run(&["queue", "--via", "shm"], 1);
 }
 
 #[test]
 fn a_read_only_dev_shm_sends_the_run_to_tmpdir_and_it_says_so() {
+    let _tidy = common::Tidy::new();
     let tmp = tempfile::tempdir().unwrap();
     let tmp_path = tmp.path().to_path_buf();
     let Some((out, left_shm)) = with_private_shm(libc::MS_RDONLY, false, move || {

@@ -13,9 +13,9 @@
 //! alone), SIGHUP 1, SIGKILL 2 (the leftovers of each are swept: once by
 //! `racelab sweep`, once by the next run).
 
-mod live;
+mod common;
 
-use live::{Live, all_dead, how, run};
+use common::live::{Live, all_dead, how, run};
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -99,6 +99,7 @@ fn interrupt_and_check(mut live: Live, workers: usize, signal: libc::c_int, name
 
 #[test]
 fn sigint_during_pi_via_mqueue_removes_the_directory_the_queue_and_the_workers() {
+    let _tidy = common::Tidy::new();
     let _one = serial();
     let live = long_pi("mqueue");
     interrupt_and_check(live, 4, libc::SIGINT, "SIGINT");
@@ -106,6 +107,7 @@ fn sigint_during_pi_via_mqueue_removes_the_directory_the_queue_and_the_workers()
 
 #[test]
 fn sigterm_while_buyers_hold_the_race_window_removes_everything() {
+    let _tidy = common::Tidy::new();
     let _one = serial();
     // Three buyers wait up to 10 s in the race window for one another.
     let live = Live::start(&[
@@ -122,6 +124,7 @@ fn sigterm_while_buyers_hold_the_race_window_removes_everything() {
 
 #[test]
 fn sighup_while_consumers_wait_on_a_shared_memory_queue_removes_everything() {
+    let _tidy = common::Tidy::new();
     let _one = serial();
     // Nobody stops the two consumers: they wait up to 60 s for items.
     // (The three producers may be done and reaped before we look: only
@@ -132,6 +135,7 @@ fn sighup_while_consumers_wait_on_a_shared_memory_queue_removes_everything() {
 
 #[test]
 fn a_worker_terminated_alone_leaves_its_parents_files() {
+    let _tidy = common::Tidy::new();
     let _one = serial();
     let mut live = long_pi("files");
     let (dir, kids) = live.running(4);
@@ -167,6 +171,7 @@ fn killed_run() -> PathBuf {
 
 #[test]
 fn racelab_sweep_removes_what_a_sigkill_left_and_says_so() {
+    let _tidy = common::Tidy::new();
     let _one = serial();
     let dir = killed_run();
     let out = run(&["sweep"]);
@@ -181,6 +186,7 @@ fn racelab_sweep_removes_what_a_sigkill_left_and_says_so() {
 
 #[test]
 fn the_next_run_sweeps_what_a_sigkill_left() {
+    let _tidy = common::Tidy::new();
     let _one = serial();
     let dir = killed_run();
     let out = run(&["pi", "--via", "pipe", "--workers", "2", "--terms", "1000"]);
@@ -195,6 +201,7 @@ fn the_next_run_sweeps_what_a_sigkill_left() {
 
 #[test]
 fn the_sweep_leaves_live_runs_and_other_users_files() {
+    let _tidy = common::Tidy::new();
     let _one = serial();
     let base = racelab::os::arena::base_dir();
     // A live run: this very test process (pid alive), and a real run.
@@ -226,6 +233,7 @@ fn the_sweep_leaves_live_runs_and_other_users_files() {
 
 #[test]
 fn the_sweep_unlinks_the_queues_a_dead_runs_directory_lists() {
+    let _tidy = common::Tidy::new();
     let _one = serial();
     // What a SIGKILL between creating a queue and unlinking its name
     // leaves: the queue, and its name listed in the run's directory.

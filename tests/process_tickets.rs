@@ -5,10 +5,11 @@
 //! rush, 10 buyers for 1 ticket, sells exactly 1. Broken ones oversell the
 //! lessons' rush every run.
 
+mod common;
+
 use racelab::check::ViolationKind;
 use racelab::process::{ProcessConfig, Store, Strategy, tickets};
 use racelab::workload::tickets::RushPlan;
-use rusty_fork::rusty_fork_test;
 use std::time::Duration;
 
 const CONTENDED: RushPlan = RushPlan {
@@ -60,7 +61,7 @@ fn oversells(strategy: Strategy) {
     }
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 60_000)]
 
     #[test]

@@ -1,15 +1,16 @@
 //! What is specific to the kernel transports used as queues
 //! (`process::queue::channel`), beyond the contract every process queue meets
-//! (tests/process_contract.rs): where a fifo lives, why a consumer must
+//! (tests/contract_queue.rs): where a fifo lives, why a consumer must
 //! drop its write end, and that frames survive what the kernel does to
 //! them (split across reads and writes, or kept whole by seqpacket).
+
+mod common;
 
 use racelab::os::arena::{Arena, base_dir, leftovers};
 use racelab::os::crew::Crew;
 use racelab::process::queue::channel::ChannelQueue;
 use racelab::process::queue::ledger::poll_until;
 use racelab::process::queue::{FOREVER, ProcessQueue, Role, Via};
-use rusty_fork::rusty_fork_test;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::time::Duration;
 
@@ -71,7 +72,7 @@ fn big_frames_arrive_whole(via: Via, size_in_buffers: usize) {
     nothing_left_behind();
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 120_000)]
 
     #[test]

@@ -18,6 +18,8 @@
 //! fail with EFBIG (SIGXFSZ ignored), and RLIMIT_NOFILE at the lowest free
 //! descriptor makes every open fail with EMFILE.
 
+mod common;
+
 use racelab::check::ViolationKind;
 use racelab::os::arena::{Arena, base_dir, leftovers};
 use racelab::os::crew::{Crew, Failure};
@@ -32,7 +34,6 @@ use racelab::tier::{Inconclusive, Limit, Verdict, Work};
 use racelab::workload::counter::CounterPlan;
 use racelab::workload::queue::{Ending, QueuePlan};
 use racelab::workload::tickets::RushPlan;
-use rusty_fork::rusty_fork_test;
 use std::cell::RefCell;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output};
@@ -113,7 +114,7 @@ fn os_error(code: i32) -> String {
     format!("os error {code}")
 }
 
-rusty_fork_test! {
+common::forked_tests! {
     #![rusty_fork(timeout_ms = 120_000)]
 
     #[test]
@@ -398,7 +399,7 @@ fn racelab(args: &[&str], limit_files: bool) -> Output {
             });
         }
     }
-    command.output().expect("run the racelab binary")
+    common::output(command)
 }
 
 fn text(out: &Output) -> String {
@@ -411,6 +412,7 @@ fn text(out: &Output) -> String {
 
 #[test]
 fn cli_the_stalling_if_queue_ends_with_its_verdict_and_exit_0() {
+    let _tidy = common::Tidy::new();
     let out = racelab(
         &[
             "queue",
@@ -430,6 +432,7 @@ fn cli_the_stalling_if_queue_ends_with_its_verdict_and_exit_0() {
 
 #[test]
 fn cli_a_queue_that_cannot_be_set_up_exits_1_inconclusive() {
+    let _tidy = common::Tidy::new();
     for via in ["shm", "all"] {
         let out = racelab(&["queue", "--via", via], true);
         let text = text(&out);
@@ -441,6 +444,7 @@ fn cli_a_queue_that_cannot_be_set_up_exits_1_inconclusive() {
 
 #[test]
 fn cli_a_queue_plan_out_of_bounds_is_bad_input_exit_2() {
+    let _tidy = common::Tidy::new();
     for args in [
         &["queue", "--via", "shm", "--capacity", "0"][..],
         &["queue", "--via", "shm", "--capacity", "65"][..],
@@ -454,6 +458,7 @@ fn cli_a_queue_plan_out_of_bounds_is_bad_input_exit_2() {
 
 #[test]
 fn cli_a_rush_that_cannot_be_set_up_exits_1_inconclusive() {
+    let _tidy = common::Tidy::new();
     for strategy in ["flock", "none", "server"] {
         let out = racelab(&["rush", "--buyers", "3", "--strategy", strategy], true);
         let text = text(&out);

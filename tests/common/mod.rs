@@ -1,5 +1,13 @@
-//! Helpers shared by the test files.
+//! Helpers shared by the test files: pairs and verdicts, seeded proptest
+//! runners, the racelab binary run from outside ([`live`]), and the guard
+//! that makes each process test answer for its own leftovers ([`tidy`]).
 #![allow(dead_code)] // each test file uses a different part
+
+pub mod live;
+pub mod tidy;
+
+#[allow(unused_imports)] // not every test file has process tests
+pub use tidy::Tidy;
 
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use racelab::check::{Violation, ViolationKind};
@@ -89,15 +97,62 @@ pub fn seeded_runner(cases: u32) -> TestRunner {
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
 }
 
-/// Runs the `racelab` binary with `args` and waits for it.
+/// Runs the `racelab` binary with `args` and waits for it; the run must
+/// leave no entry behind ([`tidy::after_run`]).
 pub fn racelab<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_racelab"))
-        .args(args)
-        .output()
-        .expect("run the racelab binary")
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_racelab"));
+    command.args(args);
+    output(command)
+}
+
+/// `command.output()` for a racelab command: stdin empty, stdout and
+/// stderr captured; the run must leave no entry behind
+/// ([`tidy::after_run`]).
+pub fn output(mut command: std::process::Command) -> std::process::Output {
+    use std::process::Stdio;
+    let what = format!("{:?}", command.get_args().collect::<Vec<_>>());
+    let since = std::time::SystemTime::now();
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the racelab binary");
+    let pid = child.id();
+    let output = child.wait_with_output().expect("run the racelab binary");
+    tidy::after_run(pid, since, &what);
+    output
 }
 
 /// Bytes a command printed, as text.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// rusty-fork's `rusty_fork_test!` (each test in a process of its own),
+/// with a [`Tidy`] guard at the top of every test: each answers for its
+/// own leftovers.
+#[allow(unused_macros)] // not every test file has process tests
+macro_rules! forked_tests {
+    (#![rusty_fork(timeout_ms = $timeout:expr)]
+     $($(#[$meta:meta])* fn $name:ident() $body:block)*) => {
+        ::rusty_fork::rusty_fork_test! {
+            #![rusty_fork(timeout_ms = $timeout)]
+            $(
+                $(#[$meta])*
+                fn $name() {
+                    let _tidy = $crate::common::Tidy::new();
+                    $body
+                }
+            )*
+        }
+    };
+    ($($(#[$meta:meta])* fn $name:ident() $body:block)*) => {
+        $crate::common::forked_tests! {
+            #![rusty_fork(timeout_ms = 0)]
+            $($(#[$meta])* fn $name() $body)*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use forked_tests;

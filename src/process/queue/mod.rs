@@ -29,6 +29,7 @@
 //! checks the run with the thread tier's invariants
 //! ([`check::queue::check`](crate::check::queue::check)).
 
+pub mod bounded;
 pub mod channel;
 pub mod ledger;
 pub mod manager;

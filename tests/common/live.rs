@@ -2,13 +2,12 @@
 //! binary, its private directory and its workers found through the file
 //! system and /proc, every wait bounded.
 
-#![allow(dead_code)]
-
+use super::tidy;
 use racelab::os::arena::{base_dir, leftovers};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Longer than anything here takes on a loaded 2-core machine; reaching it
 /// is a failure, never a hang.
@@ -25,9 +24,11 @@ pub fn run(args: &[&str]) -> Output {
     run_command(command)
 }
 
-/// Runs `command` to the end (bounded by [`PATIENCE`]).
+/// Runs `command` to the end (bounded by [`PATIENCE`]); the run must
+/// leave no entry behind ([`tidy::after_run`]).
 pub fn run_command(mut command: Command) -> Output {
     let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
+    let since = SystemTime::now();
     let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -38,7 +39,10 @@ pub fn run_command(mut command: Command) -> Output {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || tx.send(child.wait_with_output()));
     match rx.recv_timeout(PATIENCE) {
-        Ok(output) => output.expect("output"),
+        Ok(output) => {
+            tidy::after_run(pid as u32, since, &format!("{args:?}"));
+            output.expect("output")
+        }
         Err(_) => {
             // SAFETY: kill sends SIGKILL to our own child.
             unsafe { libc::kill(pid, libc::SIGKILL) };
@@ -48,6 +52,7 @@ pub fn run_command(mut command: Command) -> Output {
 }
 
 /// A racelab run in progress; killed with SIGKILL if dropped unfinished.
+/// The test's [`tidy::Tidy`] answers for what it leaves.
 pub struct Live {
     pub child: Child,
 }
@@ -55,13 +60,19 @@ pub struct Live {
 impl Live {
     /// Starts `racelab args`, stdout discarded, stderr kept.
     pub fn start(args: &[&str]) -> Live {
-        let child = racelab()
+        let mut command = racelab();
+        command
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("racelab starts");
+            .stderr(Stdio::piped());
+        Live::spawn(command)
+    }
+
+    /// Starts `command` (a [`racelab`] command).
+    pub fn spawn(mut command: Command) -> Live {
+        let child = command.spawn().expect("racelab starts");
+        tidy::started(child.id());
         Live { child }
     }
 
@@ -132,37 +143,18 @@ impl Drop for Live {
     }
 }
 
-/// The pids whose parent is `pid` (from /proc/<pid>/stat).
+/// The pids whose parent is `pid`.
 pub fn children(pid: i32) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|&p| parent(p) == Some(pid))
+    tidy::processes()
+        .into_iter()
+        .filter(|p| p.ppid as i32 == pid)
+        .map(|p| p.pid as i32)
         .collect()
-}
-
-fn stat_fields(pid: i32) -> Option<Vec<String>> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // After the command name, which ends with the last ')': state, ppid...
-    Some(
-        stat.rsplit(')')
-            .next()?
-            .split_whitespace()
-            .map(str::to_string)
-            .collect(),
-    )
-}
-
-fn parent(pid: i32) -> Option<i32> {
-    stat_fields(pid)?.get(1)?.parse().ok()
 }
 
 /// Gone, or a zombie: it runs no more code.
 pub fn dead(pid: i32) -> bool {
-    stat_fields(pid).is_none_or(|f| f.first().is_some_and(|s| s == "Z" || s == "X"))
+    tidy::process(pid as u32).is_none_or(|p| p.zombie)
 }
 
 /// Waits (bounded) until every pid in `pids` is dead.
