@@ -67,9 +67,10 @@
 //! - `racelab explain <model> <strategy>` prints the failing interleaving
 //!   with the fewest preemptions, and the command that replays it.
 //! - `racelab rush --buyers 10 --tickets 1 --strategy flock` runs the
-//!   lessons' ticket rush with real processes; `racelab lessons` runs the
-//!   other process scenarios; `racelab queue --via all` runs producers and
-//!   consumers over every process queue.
+//!   ticket rush of docs/scenarios.md §7 with real processes; `racelab
+//!   lessons` runs the other process scenarios; `racelab queue --via all`
+//!   runs producers and consumers over every process queue.
+//!   docs/scenarios.md tells each scenario, its command and its test.
 //! - Every command exits 0 when each verdict is the expected one, 1 when
 //!   one differs or the run failed at run time, 2 on bad input; the command
 //!   line is the module [`cli`], whose [`cli::parse`] checks arguments
@@ -81,7 +82,8 @@
 //!   tests kill a lock holder with SIGKILL; `process_negative` runs every
 //!   broken process strategy 100 times with `-- --ignored`;
 //!   `process_queue` and `contract_queue` hold every process queue to
-//!   the thread queue's invariants and Python's queue contract),
+//!   the thread queue's invariants and its contract of put, get,
+//!   task_done and join, docs/scenarios.md §3),
 //!   `tests/shuttle_pairs.rs` (every pair under shuttle, with its seed), and
 //!   `tests/explain_golden.rs` (the classic traces, replayed twice).
 

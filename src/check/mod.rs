@@ -56,6 +56,7 @@ pub enum ViolationKind {
 }
 
 impl ViolationKind {
+    /// Its name in reports and expectations (`lost update`, `oversold`).
     pub fn name(self) -> &'static str {
         match self {
             ViolationKind::LostUpdate => "lost update",
@@ -87,11 +88,14 @@ impl fmt::Display for ViolationKind {
 /// A broken invariant and its evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
+    /// Which invariant broke.
     pub kind: ViolationKind,
+    /// What was seen, in words ("lost 1 of 2 updates").
     pub evidence: String,
 }
 
 impl Violation {
+    /// A violation of `kind` with its `evidence`.
     pub fn new(kind: ViolationKind, evidence: impl Into<String>) -> Self {
         Violation {
             kind,
@@ -133,8 +137,8 @@ impl fmt::Display for Violation {
 ///
 /// This function and [`Violation::from_panic`] are the one place that reads
 /// a checker's panic text: loom and shuttle report their limits only as
-/// panic messages (loom-0.7.3 `rt/path.rs`, `rt/execution.rs`,
-/// `rt/thread.rs`; shuttle-engine-0.1.7 `runtime/execution.rs`). The facade
+/// panic messages (loom from its `rt::path`, `rt::execution` and
+/// `rt::thread` modules, shuttle from its `runtime::execution`). The facade
 /// catches loom's thread limit first and raises a typed
 /// [`LoomLimitHit`](crate::sync::LoomLimitHit) instead; the text is kept for
 /// code that spawns through loom directly.

@@ -1,5 +1,6 @@
-//! The lessons' process scenarios (docs/scenarios.md §1, §6, §7), as functions
-//! the tests assert on and the command line prints.
+//! The process scenarios of docs/scenarios.md (§1, §6, §7 and the in-place
+//! rewrite pitfall), as functions the tests assert on and the command line
+//! prints.
 
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
-/// The lessons' global, 666 until someone sets it.
+/// The global of docs/scenarios.md §1, 666 until someone sets it.
 static GLOBAL: AtomicI64 = AtomicI64::new(666);
 
 /// §1: what the parent reads after a child process set the global to 222,
@@ -170,7 +171,9 @@ pub struct JoinVsLock {
     pub joined: Duration,
     /// All buyers at once, the lock around the buy only.
     pub locked: Duration,
+    /// Tickets sold the joined way.
     pub joined_sold: usize,
+    /// Tickets sold the locked way.
     pub locked_sold: usize,
 }
 
@@ -214,11 +217,12 @@ pub fn join_vs_lock(
     })
 }
 
-/// Pitfall: the lessons' in-place rewrite. A writer process rewrites the
-/// ticket database (in place, or atomically by rename) while a reader
-/// process reads it in the middle of the write, scheduled there by a
-/// handshake in shared memory so it happens every run. Returns what the
-/// reader got: a torn (empty) read for the in-place rewrite.
+/// The in-place rewrite pitfall (docs/scenarios.md, "Pitfalls"): a writer
+/// process rewrites the ticket database (in place, or atomically by
+/// rename) while a reader process reads it in the middle of the write,
+/// scheduled there by a handshake in shared memory so it happens every
+/// run. Returns what the reader got: a torn (empty) read for the in-place
+/// rewrite.
 pub fn read_during_rewrite(in_place: bool) -> Result<Db, ReadError> {
     let arena = Arena::new().expect("setup");
     let region = Region::create(&arena).expect("setup");

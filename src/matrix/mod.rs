@@ -45,6 +45,8 @@ impl Expect {
         }
     }
 
+    /// How the matrix prints it: `holds`, the violations joined by ` | `,
+    /// `either` or `n/a`.
     pub fn describe(&self) -> String {
         match self {
             Expect::Holds => "holds".to_string(),
@@ -61,13 +63,22 @@ impl Expect {
 /// One row of the table: a model under a strategy.
 #[derive(Clone, Copy, Serialize)]
 pub struct Pair {
+    /// The model it runs.
     pub model: ModelKind,
+    /// The strategy's name, as the CLI spells it (`mutex`, `flock`).
     pub strategy: &'static str,
+    /// Is the strategy correct (every invariant holds), or a broken one
+    /// the checker must catch?
     pub correct: bool,
+    /// One line on what the strategy does.
     pub summary: &'static str,
+    /// The verdict it must get under loom.
     pub loom: Expect,
+    /// The verdict it must get on real threads.
     pub threads: Expect,
+    /// The verdict it must get under shuttle.
     pub shuttle: Expect,
+    /// The verdict it must get in real processes.
     pub processes: Expect,
     /// What each tier runs for the pair.
     #[serde(skip)]
@@ -81,6 +92,7 @@ impl Pair {
         self.expect(tier) != Expect::NotApplicable
     }
 
+    /// The verdict the pair must get on `tier`.
     pub fn expect(&self, tier: Tier) -> Expect {
         match tier {
             Tier::Loom => self.loom,

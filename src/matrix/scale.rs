@@ -19,8 +19,11 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Plan {
+    /// Adders and subtractors on one counter.
     Counter(CounterPlan),
+    /// Buyers rushing for a few tickets.
     Tickets(RushPlan),
+    /// Producers and consumers on a bounded queue.
     Queue(QueuePlan),
 }
 
@@ -38,12 +41,16 @@ impl Plan {
 /// One plan per model: what a tier runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plans {
+    /// The counter's plan.
     pub counter: CounterPlan,
+    /// The tickets' plan.
     pub tickets: RushPlan,
+    /// The queue's plan.
     pub queue: QueuePlan,
 }
 
 impl Plans {
+    /// The plan for `model`.
     pub fn get(&self, model: ModelKind) -> Plan {
         match model {
             ModelKind::Counter => Plan::Counter(self.counter),
@@ -56,12 +63,16 @@ impl Plans {
 /// One value per model, where a tier's configuration differs by model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PerModel<T> {
+    /// The counter's value.
     pub counter: T,
+    /// The tickets' value.
     pub tickets: T,
+    /// The queue's value.
     pub queue: T,
 }
 
 impl<T: Copy> PerModel<T> {
+    /// The value for `model`.
     pub fn get(&self, model: ModelKind) -> T {
         match model {
             ModelKind::Counter => self.counter,
@@ -74,17 +85,22 @@ impl<T: Copy> PerModel<T> {
 /// What one tier runs: a plan per model, and how hard it pushes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TierScale<C> {
+    /// The plan it runs for each model.
     pub plans: Plans,
+    /// The tier's configuration (bounds, rounds, iterations).
     pub config: C,
 }
 
 /// Every tier's plans and configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct Scale {
-    /// Preemption bounds per model; None: exhaustive.
+    /// Loom: preemption bounds per model; None: exhaustive.
     pub loom: TierScale<PerModel<Option<usize>>>,
+    /// Real threads: rounds and timing per model.
     pub threads: TierScale<PerModel<ThreadsConfig>>,
+    /// Shuttle: one search configuration for every model.
     pub shuttle: TierScale<ShuttleConfig>,
+    /// Real processes: one configuration for every model.
     pub processes: TierScale<ProcessConfig>,
 }
 
@@ -99,8 +115,9 @@ const fn threads_rounds(rounds: u32) -> ThreadsConfig {
 
 impl Scale {
     /// The matrix's sizes. Loom: the smallest configurations that show every
-    /// bug. Threads: the figures where a broken strategy fails every
-    /// round; rounds repeat only where one round might not show it.
+    /// bug. Threads: enough work that a broken strategy fails in every
+    /// round (a million increments, ten buyers for one ticket); rounds
+    /// repeat only where one round might not show it.
     pub const STANDARD: Scale = Scale {
         loom: TierScale {
             plans: Plans {
@@ -229,10 +246,12 @@ impl Scale {
         .get(model)
     }
 
+    /// Loom's configuration for `model` (its preemption bound).
     pub fn loom_config(&self, model: ModelKind) -> LoomConfig {
         LoomConfig::bounded(self.loom.config.get(model))
     }
 
+    /// The threads tier's configuration for `model`.
     pub fn threads_config(&self, model: ModelKind) -> ThreadsConfig {
         self.threads.config.get(model)
     }

@@ -64,6 +64,7 @@ impl From<super::filedb::ReadError> for WorkerError {
 /// What one round's workers and setup left behind.
 #[derive(Debug, Default)]
 pub struct Findings {
+    /// The invariants the round broke, with their evidence.
     pub violations: Vec<Violation>,
     /// The first reason the round could not be run as planned.
     pub setup: Option<String>,

@@ -1,13 +1,15 @@
-//! The lessons' ticket database: a JSON file, `{"count": 1, "ledger": {}}`,
-//! with the sale ledger (seat -> buyer) beside the remaining count.
+//! The ticket database of docs/scenarios.md §7: a JSON file,
+//! `{"count": 1, "ledger": {}}`, with the sale ledger (seat -> buyer)
+//! beside the remaining count.
 //!
 //! Two ways to write it:
 //! - [`FileDb::store`]: atomically, a temporary file in the same directory
 //!   renamed over the database. `rename` replaces the name in one step: a
 //!   reader opens either the old file or the new one, never half of one.
-//! - [`FileDb::store_in_place`]: the lessons' way, truncate and rewrite the
-//!   file itself. Between the truncate and the write a reader sees an empty
-//!   (or torn) file: the negative control in `tests/process_filedb.rs`.
+//! - [`FileDb::store_in_place`]: the scenario's own way, truncate and
+//!   rewrite the file itself (a pitfall, docs/scenarios.md "Pitfalls").
+//!   Between the truncate and the write a reader sees an empty (or torn)
+//!   file: the negative control in `tests/process_filedb.rs`.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -17,6 +19,7 @@ use std::path::{Path, PathBuf};
 /// The database's contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Db {
+    /// Tickets left.
     pub count: i64,
     /// Seat -> buyer. A file that lists a seat twice does not parse: read
     /// into a map, the second sale would replace the first with no error.
@@ -54,6 +57,7 @@ fn each_seat_once<'de, D: serde::Deserializer<'de>>(
 /// Why a read failed: the bytes seen, if they did not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
+    /// The file could not be read; the I/O error, in words.
     Io(String),
     /// Empty or half-written (what a reader gets from an in-place
     /// rewrite), or not a database at all.
@@ -95,10 +99,12 @@ impl FileDb {
         }
     }
 
+    /// Where the database lives.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Reads and parses the database, as one read of the whole file.
     pub fn load(&self) -> Result<Db, ReadError> {
         let bytes = std::fs::read(&self.path).map_err(|e| ReadError::Io(e.to_string()))?;
         serde_json::from_slice(&bytes)
@@ -118,8 +124,9 @@ impl FileDb {
         Ok(())
     }
 
-    /// The lessons' in-place rewrite: truncate, then write. `between` runs
-    /// after the truncate, before the write (the window a reader falls in).
+    /// The in-place rewrite (the pitfall): truncate, then write. `between`
+    /// runs after the truncate, before the write (the window a reader falls
+    /// in).
     pub fn store_in_place(&self, db: &Db, between: impl FnOnce()) -> std::io::Result<()> {
         let mut file = std::fs::File::create(&self.path)?;
         between();

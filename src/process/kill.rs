@@ -51,7 +51,9 @@ pub enum Victim {
 /// What the crash did.
 #[derive(Debug, Clone)]
 pub struct KillReport {
+    /// What became of the lock.
     pub outcome: KillOutcome,
+    /// The same in words: the killed pid, and what the next taker found.
     pub detail: String,
     /// The follow-up rush, when the office could still be used.
     pub after: Option<RushRun>,

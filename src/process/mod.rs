@@ -3,11 +3,12 @@
 //!
 //! Processes share no memory (`scenario::child_write_is_invisible`): state
 //! two workers both change must live where both reach it.
-//! - [`filedb`]: the lessons' JSON ticket database, written atomically.
+//! - [`filedb`]: the JSON ticket database of docs/scenarios.md §7, written
+//!   atomically.
 //! - [`region`]: a `MAP_SHARED` mapping holding the counter and the shared
 //!   ticket office as atomic words, read and written as separate steps.
 //! - [`server`]: a process that owns the state and answers requests over a
-//!   Unix socket (the lessons' `Manager`).
+//!   Unix socket (the manager design of docs/scenarios.md §1).
 //!
 //! The strategies, one file each, each stating its own facts
 //! ([`strategy::Facts`]) beside its code: the locks in [`lock`], the
@@ -72,7 +73,8 @@ pub struct ProcessConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Store {
-    /// The lessons' JSON database file, written by temporary file + rename.
+    /// The JSON database file of docs/scenarios.md §7, written by temporary
+    /// file + rename.
     File,
     /// The shared region's words: the count and the seats, each read and
     /// written as separate steps under the lock.
@@ -80,6 +82,7 @@ pub enum Store {
 }
 
 impl Store {
+    /// The store named `name` (`file` or `memory`), if any.
     pub fn parse(name: &str) -> Option<Store> {
         match name {
             "file" => Some(Store::File),

@@ -86,6 +86,7 @@ impl Region {
         Ok(Region { map })
     }
 
+    /// The words every process that maps the region reads and writes.
     pub fn shared(&self) -> &RegionWords {
         // SAFETY: the mapping is at least size_of::<RegionWords>() bytes, page
         // aligned (enough for every field), lives as long as `self`, and

@@ -1,12 +1,12 @@
-//! The server strategy (the lessons' `Manager`): one process owns the
-//! counter and the ticket office in its own memory and answers one request
-//! per connection over a Unix socket in the run's private arena. Requests
-//! are served one at a time, so each is atomic by construction; no worker
-//! ever holds a lock. **Correct.**
+//! The server strategy (the manager design of docs/scenarios.md §1): one
+//! process owns the counter and the ticket office in its own memory and
+//! answers one request per connection over a Unix socket in the run's
+//! private arena. Requests are served one at a time, so each is atomic by
+//! construction; no worker ever holds a lock. **Correct.**
 //!
 //! Framing: a stream socket has no message boundaries (one `recv(1024)` is
-//! not one message, a pitfall of the lessons' socket code), so a request
-//! and its answer are each one line, read up to the newline.
+//! not one message, a pitfall in docs/scenarios.md), so a request and its
+//! answer are each one line, read up to the newline.
 //!
 //! Kill -9 of a client: it held nothing; the server drops the half-read
 //! request at end-of-file or after a read timeout (`KillOutcome::Unaffected`).
@@ -36,9 +36,13 @@ const READ_LIMIT: Duration = Duration::from_secs(1);
 /// The state the server owns, returned when it is told to quit.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ServerState {
+    /// The counter's value.
     pub counter: i64,
+    /// Seats in the hall.
     pub capacity: usize,
+    /// Tickets left.
     pub remaining: i64,
+    /// Seat -> buyer, for every seat sold.
     pub ledger: BTreeMap<usize, usize>,
 }
 
@@ -60,6 +64,7 @@ impl Server {
         Ok(Server { crew, path })
     }
 
+    /// The socket's path, where clients connect.
     pub fn path(&self) -> &Path {
         &self.path
     }

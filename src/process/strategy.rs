@@ -95,9 +95,13 @@ type MakeOffice = for<'a> fn(&Site<'a>, usize) -> Box<dyn ProcessOffice + 'a>;
 /// One strategy's facts, read from its type, and how it makes each model's
 /// form.
 pub struct Descriptor {
+    /// [`Facts::NAME`].
     pub name: &'static str,
+    /// [`Facts::SUMMARY`].
     pub summary: &'static str,
+    /// [`Facts::CORRECT`].
     pub correct: bool,
+    /// [`Facts::KILL_OUTCOME`].
     pub kill_outcome: KillOutcome,
     forms: Forms,
 }
@@ -187,21 +191,36 @@ impl Descriptor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
+    /// `flock(2)` on a lock file each worker opens itself.
     Flock,
+    /// An open-file-description record lock (`F_OFD_SETLK`).
     Ofd,
+    /// A classic `fcntl` record lock (`F_SETLK`).
     Fcntl,
+    /// An `O_CREAT | O_EXCL` lock file, unlinked to release.
     LockFile,
+    /// A robust, process-shared pthread mutex in shared memory.
     RobustMutex,
+    /// A process-shared semaphore with 1 permit.
     Semaphore1,
+    /// A spin lock on a shared memory word.
     Spin,
+    /// Lock-free atomics in shared memory (`fetch_add`, compare-exchange).
     Atomic,
+    /// A server process owns the state; workers send it requests.
     Server,
+    /// No lock at all: read, then write (broken).
     None,
+    /// A process-shared semaphore with 2 permits (broken: two at once).
     Semaphore2,
+    /// `flock(2)` on a descriptor opened before the fork (broken: it
+    /// excludes nobody).
     InheritedFlock,
 }
 
 impl Strategy {
+    /// Every strategy, in the order the command line and the matrix list
+    /// them.
     pub const ALL: [Strategy; 12] = [
         Strategy::Flock,
         Strategy::Ofd,
@@ -236,10 +255,12 @@ impl Strategy {
         }
     }
 
+    /// Its name on the command line and in reports (`flock`, `none`).
     pub fn name(self) -> &'static str {
         self.descriptor().name
     }
 
+    /// The strategy named `name`, if any.
     pub fn parse(name: &str) -> Option<Strategy> {
         Strategy::ALL.into_iter().find(|s| s.name() == name)
     }
@@ -249,6 +270,7 @@ impl Strategy {
         self.descriptor().correct
     }
 
+    /// One line: what it is.
     pub fn summary(self) -> &'static str {
         self.descriptor().summary
     }

@@ -25,12 +25,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The deepest preemption bound loom takes: it keeps the bound in a `u8`
-/// (loom-0.7.3 `rt/path.rs`) and panics on anything larger.
+/// (in its `rt::path` module) and panics on anything larger.
 pub const MAX_BOUND: usize = u8::MAX as usize;
 
 /// A preemption bound loom does not take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BoundTooBig {
+    /// The bound asked for.
     pub bound: usize,
 }
 
@@ -64,6 +65,8 @@ pub struct LoomConfig {
 }
 
 impl LoomConfig {
+    /// A search within `bound` preemptions (None: exhaustive), capped at
+    /// two minutes, steps not recorded.
     pub fn bounded(bound: Option<usize>) -> Self {
         LoomConfig {
             preemption_bound: bound,
@@ -84,6 +87,7 @@ impl LoomConfig {
 
 /// What an exploration found.
 pub struct Explored {
+    /// The verdict's evidence and the work done.
     pub outcome: Outcome,
     /// What the probe knew at the end of the last execution (the failing
     /// one, if any).

@@ -34,15 +34,21 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tier {
+    /// Every interleaving within a preemption bound, weak memory included.
     Loom,
+    /// Real threads, many operations, a widened race window.
     Threads,
+    /// Randomised schedules of larger configurations, replayable by seed.
     Shuttle,
+    /// Forked worker processes.
     Processes,
 }
 
 impl Tier {
+    /// Every tier, in the matrix's column order.
     pub const ALL: [Tier; 4] = [Tier::Loom, Tier::Threads, Tier::Shuttle, Tier::Processes];
 
+    /// Its name on the command line and in reports (`loom`, `processes`).
     pub fn name(self) -> &'static str {
         match self {
             Tier::Loom => "loom",
@@ -52,6 +58,7 @@ impl Tier {
         }
     }
 
+    /// The tier named `name`, if any.
     pub fn parse(name: &str) -> Option<Tier> {
         Tier::ALL.into_iter().find(|t| t.name() == name)
     }
@@ -73,15 +80,29 @@ pub type Name = &'static str;
 #[serde(rename_all = "kebab-case")]
 pub enum Work {
     /// Loom executions explored, within a preemption bound (None: unbounded).
-    Executions { count: u64, bound: Option<usize> },
+    Executions {
+        /// Executions explored.
+        count: u64,
+        /// The preemption bound.
+        bound: Option<usize>,
+    },
     /// Real operations run, over this many rounds.
-    Operations { count: u64, rounds: u32 },
+    Operations {
+        /// Operations run, over every round.
+        count: u64,
+        /// Rounds run.
+        rounds: u32,
+    },
     /// Shuttle schedules run; `seed` replays the search (see
     /// [`shuttle`]), `scheduler` says which one found it.
     Schedules {
+        /// Schedules run.
         count: u64,
+        /// Which scheduler found the failure (`random`, `pct`), or
+        /// `random+pct` when neither did.
         #[serde(deserialize_with = "shuttle::scheduler_named")]
         scheduler: Name,
+        /// The seed that replays it (see [`shuttle`]).
         seed: u64,
     },
 }
@@ -123,7 +144,9 @@ impl std::fmt::Display for Work {
 pub struct Outcome {
     /// Empty: every invariant held (as far as the run went).
     pub violations: Vec<Violation>,
+    /// How much the run did.
     pub work: Work,
+    /// How long it took (milliseconds in JSON).
     #[serde(serialize_with = "as_millis", deserialize_with = "from_millis")]
     pub elapsed: Duration,
     /// Set when the checker stopped without deciding: one of its own limits
@@ -186,6 +209,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Its name in reports (`holds`, `violated`, `inconclusive`).
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Holds => "holds",
@@ -223,6 +247,7 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// Its name in reports (`loom branch limit`, `time cap`).
     pub fn name(self) -> &'static str {
         match self {
             Limit::LoomThreads => "loom thread limit",
@@ -244,11 +269,14 @@ impl std::fmt::Display for Limit {
 /// Why a run is inconclusive: which limit, and what exactly happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inconclusive {
+    /// The limit that stopped the run.
     pub limit: Limit,
+    /// What exactly happened, in words.
     pub reason: String,
 }
 
 impl Inconclusive {
+    /// A stop by `limit`, for `reason`.
     pub fn new(limit: Limit, reason: impl Into<String>) -> Self {
         Inconclusive {
             limit,

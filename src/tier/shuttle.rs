@@ -54,6 +54,8 @@ pub const DEFAULT_MAX_STEPS: usize = 100_000;
 pub const DEFAULT_SEED: u64 = 20_251_123;
 
 impl ShuttleConfig {
+    /// `iterations` schedules per scheduler from `seed`, PCT depth 3, the
+    /// default step cap.
     pub fn new(iterations: u64, seed: u64) -> Self {
         ShuttleConfig {
             iterations,

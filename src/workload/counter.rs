@@ -16,20 +16,26 @@ use std::sync::{Arc, Barrier};
 /// decrement `ops` times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CounterPlan {
+    /// Threads that increment.
     pub adders: usize,
+    /// Threads that decrement.
     pub subtractors: usize,
+    /// Operations per thread.
     pub ops: u64,
 }
 
 impl CounterPlan {
+    /// Adders and subtractors together.
     pub fn threads(&self) -> usize {
         self.adders + self.subtractors
     }
 
+    /// Increments and decrements together.
     pub fn operations(&self) -> u64 {
         self.threads() as u64 * self.ops
     }
 
+    /// The final value when no update is lost.
     pub fn expected(&self) -> i64 {
         (self.adders as i64 - self.subtractors as i64) * self.ops as i64
     }

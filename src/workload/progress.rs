@@ -30,12 +30,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 #[serde(rename_all = "snake_case")]
 #[repr(usize)]
 pub enum Op {
+    /// The counter's `increment`.
     Increment = 1,
+    /// The counter's `decrement`.
     Decrement,
+    /// The office's `search`: how many tickets are left.
     Search,
+    /// The office's `buy`.
     Buy,
+    /// The queue's `put`.
     Put,
+    /// The queue's `get`.
     Get,
+    /// The queue's `task_done`: one taken item processed.
     TaskDone,
     /// `main` waits for the workers (joins their threads, or the queue).
     Join,
@@ -56,6 +63,7 @@ impl Op {
         Op::Close,
     ];
 
+    /// Its name in the watchdog's evidence (`increment`, `task_done`).
     pub fn name(self) -> &'static str {
         match self {
             Op::Increment => "increment",
@@ -108,14 +116,19 @@ pub struct Progress(Option<Arc<Board>>);
 pub enum Where {
     /// Not started, or between two operations.
     Between {
+        /// Operations it has returned from.
         done: u64,
     },
     /// Inside `op`, its `done + 1`-th operation.
     In {
+        /// The operation called and not yet returned.
         op: Op,
+        /// Operations it has returned from.
         done: u64,
     },
+    /// Its body has returned or unwound.
     Finished {
+        /// Operations it has returned from.
         done: u64,
     },
 }
@@ -155,6 +168,8 @@ impl Progress {
         })))
     }
 
+    /// Does a watchdog watch the run (real threads), or nobody (loom,
+    /// shuttle)?
     pub fn is_watched(&self) -> bool {
         self.0.is_some()
     }
@@ -228,6 +243,7 @@ impl Progress {
         }
     }
 
+    /// Has the watchdog given up on the run?
     pub fn abandoned(&self) -> bool {
         self.0.as_ref().is_some_and(|b| b.abandoned.load(Acquire))
     }

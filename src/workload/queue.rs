@@ -42,14 +42,20 @@ pub enum Ending {
 /// `capacity`; `consumers` threads take them until told to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct QueuePlan {
+    /// Threads that put.
     pub producers: usize,
+    /// Threads that take.
     pub consumers: usize,
+    /// Items each producer puts.
     pub items: usize,
+    /// The most items the queue may hold.
     pub capacity: usize,
+    /// How the consumers are told to stop.
     pub ending: Ending,
 }
 
 impl QueuePlan {
+    /// Items put by all producers together.
     pub fn total(&self) -> usize {
         self.producers * self.items
     }
@@ -94,7 +100,14 @@ pub fn form<B: Backend, Q: QueueImpl<B, Msg>>() -> Form<B, QueuePlan> {
 /// What travels through the queue.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Msg {
-    Item { producer: u32, seq: u32 },
+    /// Producer `producer`'s item number `seq` (from 0, in put order).
+    Item {
+        /// Which producer put it.
+        producer: u32,
+        /// Its place in that producer's sequence.
+        seq: u32,
+    },
+    /// A sentinel: the consumer that takes it stops.
     Stop,
 }
 
@@ -115,6 +128,7 @@ const POLL: Duration = Duration::from_millis(5);
 pub struct QueueReport {
     /// (producer, seq) in the order each consumer received them.
     pub received: Vec<Vec<(u32, u32)>>,
+    /// The most items the queue held at once.
     pub high_water: usize,
     /// Items processed when `join` returned (None: it never did).
     pub processed_at_join: Option<u64>,

@@ -16,8 +16,11 @@ use std::sync::{Arc, Barrier};
 /// until sold out or until it holds `per_buyer` tickets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RushPlan {
+    /// Buyers racing (one thread or process each).
     pub buyers: usize,
+    /// Seats in the hall.
     pub tickets: usize,
+    /// Tickets each buyer wants.
     pub per_buyer: usize,
 }
 
@@ -68,8 +71,11 @@ pub fn form<B: Backend, O: OfficeImpl<B>>() -> Form<B, RushPlan> {
 /// What the rush produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct RushReport {
+    /// Every ticket the buyers hold, as the office handed them out.
     pub tickets: Vec<Ticket>,
+    /// What a search reports once every buyer is done.
     pub remaining: i64,
+    /// The office's books: each seat's buyer, None if unsold.
     pub ledger: Vec<Option<Buyer>>,
     /// What each buyer's search saw, by buyer.
     pub searches: Vec<i64>,

@@ -57,12 +57,15 @@ impl FlockFile {
     }
 }
 
+/// `flock(2)` on the file at `path`, opened by each worker after the fork.
 pub struct FlockLock {
     path: PathBuf,
     file: FlockFile,
 }
 
 impl FlockLock {
+    /// Creates the lock file (in the parent); workers open it in
+    /// [`attach`](ProcessLock::attach).
     pub fn new(path: PathBuf) -> std::io::Result<FlockLock> {
         File::create(&path)?;
         Ok(FlockLock {

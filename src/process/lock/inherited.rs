@@ -16,6 +16,8 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// `flock(2)` on one descriptor the parent opened and every worker
+/// inherits: it excludes nobody.
 pub struct InheritedFlock {
     file: FlockFile,
 }

@@ -12,11 +12,13 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The lock file at `path`: held while it exists.
 pub struct LockFile {
     path: PathBuf,
 }
 
 impl LockFile {
+    /// A lock file at `path` (not created until someone takes the lock).
     pub fn new(path: PathBuf) -> LockFile {
         LockFile { path }
     }

@@ -66,6 +66,7 @@ pub trait ProcessLock {
     /// Takes the lock, waiting at most `within`.
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError>;
 
+    /// Gives the lock back.
     fn release(&mut self);
 
     /// After [`Acquired::OwnerDied`] and a repair: the state is sound again.
@@ -82,6 +83,7 @@ pub trait ProcessLock {
 /// How the lock was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Acquired {
+    /// Taken from a holder that released it (or from nobody).
     Clean,
     /// The previous holder died holding it (robust mutex): repair the state,
     /// then call [`ProcessLock::mark_consistent`].
@@ -93,14 +95,17 @@ pub enum Acquired {
 pub enum LockError {
     /// Still held at the deadline; by this pid, when the lock knows it.
     Stuck {
+        /// The holder's pid, if the lock records it.
         holder: Option<i32>,
     },
     /// A lock file outlived its holder.
     Stale {
+        /// The pid the lock file names, if it holds one.
         holder: Option<i32>,
     },
     /// A robust mutex unlocked without being marked consistent.
     NotRecoverable,
+    /// A system call failed; its error, in words.
     Os(String),
 }
 

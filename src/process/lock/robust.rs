@@ -13,6 +13,7 @@ use crate::process::region::RegionWords;
 use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::time::Duration;
 
+/// The robust, process-shared pthread mutex in the region's `mutex` field.
 pub struct RobustMutex<'a> {
     shared: &'a RegionWords,
 }

@@ -1,8 +1,9 @@
 //! A process-shared POSIX semaphore in the shared region (`sem_init` with
 //! `pshared = 1`). With **1 permit it is correct**: a binary semaphore
-//! excludes. With **2 permits it is broken**, the lessons' "two writers to
-//! the database": it bounds concurrency to two, and two buyers in the
-//! window at once oversell (lost update, oversold).
+//! excludes. With **2 permits it is broken** (a pitfall in
+//! docs/scenarios.md: two writers to the database at once): it bounds
+//! concurrency to two, and two buyers in the window at once oversell (lost
+//! update, oversold).
 //!
 //! Kill -9: a semaphore has no owner, so nobody gives the dead worker's
 //! permit back. With 1 permit the next `sem_timedwait` times out

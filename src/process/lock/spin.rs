@@ -19,6 +19,7 @@ pub struct ShmSpinLock<'a> {
 }
 
 impl<'a> ShmSpinLock<'a> {
+    /// The spin lock on `shared`'s `spin` word.
     pub fn new(shared: &'a RegionWords) -> ShmSpinLock<'a> {
         ShmSpinLock { shared }
     }

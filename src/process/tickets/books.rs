@@ -1,8 +1,8 @@
 //! Where a locked strategy keeps the ticket office's books (the remaining
-//! count and the ledger, seat -> buyer): the lessons' JSON database
-//! ([`FileDb`], `--store file`) or the shared region's words ([`RegionWords`],
-//! `--store memory`). Either way a sale is several steps (read, decide,
-//! write) that only the caller's lock makes one.
+//! count and the ledger, seat -> buyer): the JSON database of
+//! docs/scenarios.md §7 ([`FileDb`], `--store file`) or the shared region's
+//! words ([`RegionWords`], `--store memory`). Either way a sale is several
+//! steps (read, decide, write) that only the caller's lock makes one.
 
 use crate::process::Pace;
 use crate::process::failure::{RunError, WorkerError};
@@ -43,8 +43,9 @@ pub(crate) trait Books {
     fn read(&self, capacity: usize) -> Result<(i64, Vec<Option<usize>>), WorkerError>;
 }
 
-/// The lessons' JSON database, written atomically (temporary file and
-/// rename): a search never sees a half-written file, so it takes no lock.
+/// The JSON database of docs/scenarios.md §7, written atomically (temporary
+/// file and rename): a search never sees a half-written file, so it takes
+/// no lock.
 impl Books for FileDb {
     fn open(&self, _tickets: usize) -> Result<(), RunError> {
         Ok(())

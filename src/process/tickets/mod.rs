@@ -34,26 +34,35 @@ use std::time::{Duration, Instant};
 /// What one buyer did, with times in microseconds since the rush began.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BuyerLog {
+    /// Which buyer (its worker index).
     pub buyer: usize,
     /// The remaining count its search saw.
     pub search: i64,
+    /// When its search was done.
     pub search_at: u64,
+    /// The seats it bought.
     pub seats: Vec<usize>,
-    /// When its (last) buy took the lock and let it go.
+    /// When its (last) buy took the lock; None if it took none.
     pub locked_at: Option<u64>,
+    /// When that buy let the lock go.
     pub released_at: Option<u64>,
 }
 
 /// A whole rush: the logs, the report the checker saw, its verdict.
 #[derive(Debug, Clone)]
 pub struct RushRun {
+    /// Each buyer's log, by buyer.
     pub logs: Vec<BuyerLog>,
+    /// What the checker was given.
     pub report: RushReport,
+    /// What it found; empty: the rush held.
     pub violations: Vec<Violation>,
+    /// How long the rush took.
     pub elapsed: Duration,
 }
 
 impl RushRun {
+    /// Tickets sold in all.
     pub fn sold(&self) -> usize {
         self.report.tickets.len()
     }
