@@ -8,14 +8,14 @@ use common::{assert_caught, assert_holds, loom};
 use racelab::check::ViolationKind::{Oversold, SoldTwice};
 use racelab::matrix::Plan;
 use racelab::model::ModelKind::Tickets;
-use racelab::workload::tickets::RushPlan;
+use racelab::workload::tickets::TicketsPlan;
 
-const LAST_TICKET: Plan = Plan::Tickets(RushPlan {
+const LAST_TICKET: Plan = Plan::Tickets(TicketsPlan {
     buyers: 2,
     tickets: 1,
     per_buyer: 1,
 });
-const TWO_FOR_THREE: Plan = Plan::Tickets(RushPlan {
+const TWO_FOR_THREE: Plan = Plan::Tickets(TicketsPlan {
     buyers: 3,
     tickets: 2,
     per_buyer: 1,

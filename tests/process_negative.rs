@@ -9,7 +9,7 @@ use racelab::check::ViolationKind;
 use racelab::lessons::scenario;
 use racelab::process::{ProcessConfig, Store, Strategy, counter, tickets};
 use racelab::workload::counter::CounterPlan;
-use racelab::workload::tickets::RushPlan;
+use racelab::workload::tickets::TicketsPlan;
 use std::time::Duration;
 
 const RUNS: usize = 100;
@@ -45,7 +45,7 @@ common::forked_tests! {
                 .count();
             counts.push((format!("counter/{strategy} lost update"), caught));
             let runs: Vec<_> = (0..RUNS)
-                .map(|_| tickets::rush(strategy, &RushPlan::rush(10, 1), &config()).expect("rush runs"))
+                .map(|_| tickets::rush(strategy, &TicketsPlan::rush(10, 1), &config()).expect("rush runs"))
                 .collect();
             let caught = runs
                 .iter()
@@ -56,7 +56,7 @@ common::forked_tests! {
             let memory = ProcessConfig { store: Store::Memory, ..config() };
             let caught = (0..RUNS)
                 .filter(|_| {
-                    let run = tickets::rush(strategy, &RushPlan::rush(10, 1), &memory).expect("rush runs");
+                    let run = tickets::rush(strategy, &TicketsPlan::rush(10, 1), &memory).expect("rush runs");
                     run.violations.iter().any(|v| v.kind == ViolationKind::Oversold)
                 })
                 .count();

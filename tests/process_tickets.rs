@@ -9,10 +9,10 @@ mod common;
 
 use racelab::check::ViolationKind;
 use racelab::process::{ProcessConfig, Store, Strategy, tickets};
-use racelab::workload::tickets::RushPlan;
+use racelab::workload::tickets::TicketsPlan;
 use std::time::Duration;
 
-const CONTENDED: RushPlan = RushPlan {
+const CONTENDED: TicketsPlan = TicketsPlan {
     buyers: 4,
     tickets: 6,
     per_buyer: 3,
@@ -38,7 +38,8 @@ fn holds(strategy: Strategy) {
         let problems = outcome.violations;
         assert!(problems.is_empty(), "{strategy} on {store:?}: {problems:?}");
     }
-    let lessons = tickets::rush(strategy, &RushPlan::rush(10, 1), &config(1)).expect("rush runs");
+    let lessons =
+        tickets::rush(strategy, &TicketsPlan::rush(10, 1), &config(1)).expect("rush runs");
     let problems = &lessons.violations;
     assert!(problems.is_empty(), "{strategy}: {problems:?}");
     assert_eq!(lessons.sold(), 1, "{strategy}: one of ten buys the ticket");
@@ -47,7 +48,7 @@ fn holds(strategy: Strategy) {
 fn oversells(strategy: Strategy) {
     for store in [Store::File, Store::Memory] {
         let config = ProcessConfig { store, ..config(1) };
-        let run = tickets::rush(strategy, &RushPlan::rush(10, 1), &config).expect("rush runs");
+        let run = tickets::rush(strategy, &TicketsPlan::rush(10, 1), &config).expect("rush runs");
         let kinds: Vec<ViolationKind> = run.violations.iter().map(|v| v.kind).collect();
         let problems = &run.violations;
         assert!(
@@ -85,7 +86,7 @@ common::forked_tests! {
 
     #[test]
     fn no_lock_sells_the_last_ticket_to_all_ten() {
-        let run = tickets::rush(Strategy::None, &RushPlan::rush(10, 1), &config(1)).expect("rush runs");
+        let run = tickets::rush(Strategy::None, &TicketsPlan::rush(10, 1), &config(1)).expect("rush runs");
         assert_eq!(run.sold(), 10, "{:?}", run.violations);
         oversells(Strategy::None)
     }

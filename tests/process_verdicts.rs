@@ -33,7 +33,7 @@ use racelab::process::{ProcessConfig, Strategy, counter, tickets};
 use racelab::tier::{Inconclusive, Limit, Verdict, Work};
 use racelab::workload::counter::CounterPlan;
 use racelab::workload::queue::{Ending, QueuePlan};
-use racelab::workload::tickets::RushPlan;
+use racelab::workload::tickets::TicketsPlan;
 use std::cell::RefCell;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output};
@@ -138,14 +138,14 @@ common::forked_tests! {
     fn a_rush_whose_files_cannot_be_written_is_inconclusive_not_violated() {
         no_file_may_grow();
         for strategy in Strategy::ALL {
-            let outcome = tickets::run(strategy, &RushPlan::rush(3, 1), &quick());
+            let outcome = tickets::run(strategy, &TicketsPlan::rush(3, 1), &quick());
             assert_eq!(outcome.verdict(), Verdict::Inconclusive, "{strategy}: {outcome:?}");
             assert_setup(
                 strategy.name(),
                 outcome.inconclusive.as_ref(),
                 &os_error(libc::EFBIG),
             );
-            match tickets::rush(strategy, &RushPlan::rush(3, 1), &quick()) {
+            match tickets::rush(strategy, &TicketsPlan::rush(3, 1), &quick()) {
                 Err(RunError::Inconclusive(why)) => {
                     assert_setup(strategy.name(), Some(&why), &os_error(libc::EFBIG))
                 }

@@ -16,7 +16,7 @@ use racelab::model::queue::{
 };
 use racelab::model::reference::{QueueOp, first_disagreement};
 use racelab::model::tickets::{
-    AtomicOffice, CheckThenActOffice, LockedOffice, OfficeImpl, SoldOut, Ticket,
+    AtomicOffice, CheckThenActOffice, LockedOffice, SoldOut, Ticket, TicketsImpl,
 };
 use racelab::sync::Std;
 use racelab::workload::probe::Probe;
@@ -37,7 +37,7 @@ fn counter_meets_spec<C: CounterImpl<Std>>(ops: &[bool]) -> Result<(), TestCaseE
     Ok(())
 }
 
-fn office_meets_spec<O: OfficeImpl<Std>>(
+fn office_meets_spec<O: TicketsImpl<Std>>(
     capacity: usize,
     buyers: &[usize],
 ) -> Result<(), TestCaseError> {

@@ -11,17 +11,17 @@ use racelab::check::ViolationKind::Oversold;
 use racelab::matrix::Plan;
 use racelab::model::ModelKind::Tickets;
 use racelab::tier::Outcome;
-use racelab::workload::tickets::RushPlan;
+use racelab::workload::tickets::TicketsPlan;
 
 const CORRECT: [&str; 6] = ["mutex", "spin", "ticket", "rwlock", "semaphore-1", "atomic"];
 
-fn stress(strategy: &str, plan: RushPlan) -> Outcome {
+fn stress(strategy: &str, plan: TicketsPlan) -> Outcome {
     pair(Tickets, strategy).stress(&Plan::Tickets(plan), &threads_config(1))
 }
 
 #[test]
 fn eight_buyers_buy_all_hundred_tickets_exactly_once() {
-    let plan = RushPlan {
+    let plan = TicketsPlan {
         buyers: 8,
         tickets: 100,
         per_buyer: usize::MAX,
@@ -39,7 +39,7 @@ fn exactly_one_of_ten_buyers_gets_the_last_ticket() {
     for strategy in CORRECT {
         assert_holds(
             &format!("tickets/{strategy} rush"),
-            &stress(strategy, RushPlan::rush(10, 1)),
+            &stress(strategy, TicketsPlan::rush(10, 1)),
         );
     }
 }
@@ -49,7 +49,7 @@ fn correct_strategies_hold_on_drawn_configurations() {
     let configs = (1usize..10, 0usize..50, 1usize..20, 0..CORRECT.len());
     seeded_runner(12)
         .run(&configs, |(buyers, tickets, per_buyer, which)| {
-            let plan = RushPlan {
+            let plan = TicketsPlan {
                 buyers,
                 tickets,
                 per_buyer,
@@ -69,7 +69,7 @@ fn correct_strategies_hold_on_drawn_configurations() {
 
 #[test]
 fn no_lock_sells_the_last_ticket_to_every_buyer() {
-    let outcome = stress("none", RushPlan::rush(10, 1));
+    let outcome = stress("none", TicketsPlan::rush(10, 1));
     assert_caught("tickets/none", &outcome, Oversold);
 }
 
@@ -77,7 +77,7 @@ fn no_lock_sells_the_last_ticket_to_every_buyer() {
 fn two_permit_semaphore_oversells_every_run() {
     assert_caught(
         "tickets/semaphore-2",
-        &stress("semaphore-2", RushPlan::rush(10, 1)),
+        &stress("semaphore-2", TicketsPlan::rush(10, 1)),
         Oversold,
     );
 }
@@ -86,7 +86,7 @@ fn two_permit_semaphore_oversells_every_run() {
 fn check_then_act_oversells_every_run() {
     assert_caught(
         "tickets/check-then-act",
-        &stress("check-then-act", RushPlan::rush(10, 1)),
+        &stress("check-then-act", TicketsPlan::rush(10, 1)),
         Oversold,
     );
 }

@@ -3,11 +3,11 @@
 
 use super::{Violation, ViolationKind};
 use crate::model::tickets::Buyer;
-use crate::workload::tickets::{RushPlan, RushReport};
+use crate::workload::tickets::{TicketsPlan, TicketsReport};
 use std::collections::BTreeMap;
 
 /// The office's invariants, most telling first.
-pub fn check(plan: &RushPlan, report: &RushReport) -> Result<(), Vec<Violation>> {
+pub fn check(plan: &TicketsPlan, report: &TicketsReport) -> Result<(), Vec<Violation>> {
     let capacity = plan.tickets;
     let sold = report.tickets.len();
     let mut violations = Vec::new();

@@ -5,7 +5,7 @@
 use super::{CliError, Finish, Out};
 use crate::lessons::scenario;
 use crate::process::{ProcessConfig, Strategy, tickets};
-use crate::workload::tickets::RushPlan;
+use crate::workload::tickets::TicketsPlan;
 use std::time::Duration;
 
 /// A scenario the system would not let run.
@@ -40,7 +40,8 @@ pub fn run(out: &mut Out) -> Result<Finish, CliError> {
     writeln!(out, "\n§7 the ticket rush: 10 buyers, 1 ticket")?;
     let config = ProcessConfig::default();
     for strategy in [Strategy::None, Strategy::Flock] {
-        let run = tickets::rush(strategy, &RushPlan::rush(10, 1), &config).map_err(failed("§7"))?;
+        let run =
+            tickets::rush(strategy, &TicketsPlan::rush(10, 1), &config).map_err(failed("§7"))?;
         let verdict = match run.violations.first() {
             None => "holds".to_string(),
             Some(v) => v.to_string(),

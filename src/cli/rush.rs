@@ -6,9 +6,9 @@ use super::range::{text, whole};
 use super::{CliError, Finish, Out};
 use crate::lessons::scenario;
 use crate::process::region::MAX_SEATS;
-use crate::process::tickets::{self, RushRun};
+use crate::process::tickets::{self, TicketsRun};
 use crate::process::{ProcessConfig, Store, Strategy};
-use crate::workload::tickets::RushPlan;
+use crate::workload::tickets::TicketsPlan;
 use clap::Args as ClapArgs;
 use std::time::Duration;
 
@@ -71,7 +71,7 @@ impl Args {
 
 pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
     let (buyers, tickets) = (args.buyers, args.tickets);
-    let plan = RushPlan::rush(buyers, tickets);
+    let plan = TicketsPlan::rush(buyers, tickets);
     let config = ProcessConfig {
         hold: Duration::from_millis(args.hold_ms),
         store: args.store,
@@ -94,7 +94,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
     Ok(Finish::from_expected(verdict_ok))
 }
 
-fn print_timeline(run: &RushRun, out: &mut Out) -> Result<(), CliError> {
+fn print_timeline(run: &TicketsRun, out: &mut Out) -> Result<(), CliError> {
     let mut events: Vec<(u64, String)> = Vec::new();
     for log in &run.logs {
         events.push((
@@ -119,8 +119,8 @@ fn print_timeline(run: &RushRun, out: &mut Out) -> Result<(), CliError> {
 
 /// Prints the verdict; true when it is the one the strategy must get.
 fn print_verdict(
-    run: &RushRun,
-    plan: &RushPlan,
+    run: &TicketsRun,
+    plan: &TicketsPlan,
     strategy: Strategy,
     out: &mut Out,
 ) -> Result<bool, CliError> {

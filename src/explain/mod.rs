@@ -30,7 +30,7 @@ use crate::tier::loom::{BoundTooBig, LoomConfig};
 use crate::workload::counter::CounterPlan;
 use crate::workload::probe::Action;
 use crate::workload::queue::{Ending, QueuePlan};
-use crate::workload::tickets::RushPlan;
+use crate::workload::tickets::TicketsPlan;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -46,7 +46,7 @@ pub const PLANS: Scale = Scale {
                 subtractors: 0,
                 ops: 1,
             },
-            tickets: RushPlan {
+            tickets: TicketsPlan {
                 buyers: 2,
                 tickets: 1,
                 per_buyer: 1,

@@ -11,7 +11,7 @@ use crate::process::region::Region;
 use crate::process::strategy::Site;
 use crate::process::tickets;
 use crate::process::{ProcessConfig, Strategy};
-use crate::workload::tickets::RushPlan;
+use crate::workload::tickets::TicketsPlan;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering::SeqCst};
@@ -203,12 +203,12 @@ pub fn join_vs_lock(
     )?);
     let mut joined_sold = 0;
     for _ in 0..buyers {
-        let one = RushPlan::rush(1, tickets);
+        let one = TicketsPlan::rush(1, tickets);
         joined_sold += tickets::rush_in(&office, &region, &one, &config)?.sold();
     }
     let joined = started.elapsed();
     let started = Instant::now();
-    let run = tickets::rush(strategy, &RushPlan::rush(buyers, tickets), &config)?;
+    let run = tickets::rush(strategy, &TicketsPlan::rush(buyers, tickets), &config)?;
     Ok(JoinVsLock {
         joined,
         locked: started.elapsed(),

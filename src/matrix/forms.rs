@@ -19,13 +19,13 @@ use crate::tier::{Outcome, Tier};
 use crate::workload::Form;
 use crate::workload::counter::CounterPlan;
 use crate::workload::queue::QueuePlan;
-use crate::workload::tickets::RushPlan;
+use crate::workload::tickets::TicketsPlan;
 
 /// A pair's forms, by model (each model has its own plan).
 #[derive(Clone, Copy)]
 pub(super) enum Forms {
     Counter(ModelForms<CounterPlan>),
-    Tickets(ModelForms<RushPlan>),
+    Tickets(ModelForms<TicketsPlan>),
     Queue(ModelForms<QueuePlan>),
 }
 
@@ -80,8 +80,8 @@ impl From<ModelForms<CounterPlan>> for Forms {
     }
 }
 
-impl From<ModelForms<RushPlan>> for Forms {
-    fn from(forms: ModelForms<RushPlan>) -> Self {
+impl From<ModelForms<TicketsPlan>> for Forms {
+    fn from(forms: ModelForms<TicketsPlan>) -> Self {
         Forms::Tickets(forms)
     }
 }

@@ -11,7 +11,7 @@ use crate::tier::shuttle::{self, ShuttleConfig};
 use crate::tier::threads::{self, ThreadsConfig};
 use crate::workload::counter::CounterPlan;
 use crate::workload::queue::{Ending, QueuePlan};
-use crate::workload::tickets::RushPlan;
+use crate::workload::tickets::TicketsPlan;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ pub enum Plan {
     /// Adders and subtractors on one counter.
     Counter(CounterPlan),
     /// Buyers rushing for a few tickets.
-    Tickets(RushPlan),
+    Tickets(TicketsPlan),
     /// Producers and consumers on a bounded queue.
     Queue(QueuePlan),
 }
@@ -44,7 +44,7 @@ pub struct Plans {
     /// The counter's plan.
     pub counter: CounterPlan,
     /// The tickets' plan.
-    pub tickets: RushPlan,
+    pub tickets: TicketsPlan,
     /// The queue's plan.
     pub queue: QueuePlan,
 }
@@ -126,7 +126,7 @@ impl Scale {
                     subtractors: 1,
                     ops: 1,
                 },
-                tickets: RushPlan {
+                tickets: TicketsPlan {
                     buyers: 2,
                     tickets: 1,
                     per_buyer: 1,
@@ -152,7 +152,7 @@ impl Scale {
                     subtractors: 0,
                     ops: 1_000_000,
                 },
-                tickets: RushPlan {
+                tickets: TicketsPlan {
                     buyers: 10,
                     tickets: 1,
                     per_buyer: 1,
@@ -179,7 +179,7 @@ impl Scale {
                     subtractors: 2,
                     ops: 3,
                 },
-                tickets: RushPlan {
+                tickets: TicketsPlan {
                     buyers: 5,
                     tickets: 3,
                     per_buyer: 1,
@@ -211,7 +211,7 @@ impl Scale {
                     subtractors: 0,
                     ops: 500,
                 },
-                tickets: RushPlan {
+                tickets: TicketsPlan {
                     buyers: 10,
                     tickets: 1,
                     per_buyer: 1,

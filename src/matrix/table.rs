@@ -17,7 +17,7 @@ use crate::sync::{Loom, Shuttle, Std};
 use crate::tier::processes::ProcessWorkload;
 use crate::workload::counter::{self, CounterPlan};
 use crate::workload::queue::{self, Msg};
-use crate::workload::tickets::{self, RushPlan};
+use crate::workload::tickets::{self, TicketsPlan};
 use Expect::{Either, Holds, Violates};
 use ViolationKind::*;
 
@@ -205,7 +205,7 @@ pub fn all() -> Vec<Pair> {
         &counter[..],
         &ONLY_IN_PROCESSES.map(process_lock::<CounterPlan>),
         &tickets,
-        &ONLY_IN_PROCESSES.map(process_lock::<RushPlan>),
+        &ONLY_IN_PROCESSES.map(process_lock::<TicketsPlan>),
         &queue,
         &Via::ALL.map(process_queue),
     ]

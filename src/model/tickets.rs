@@ -6,7 +6,7 @@
 //! not just a count gone wrong.
 //!
 //! Invariants (checked by [`crate::check::tickets`]): no more tickets sold
-//! than the capacity; no seat sold twice; no seat outside the hall;
+//! than the capacity; no seat sold twice; no seat past the last one;
 //! remaining + sold == capacity; when demand >= capacity every ticket is
 //! sold (no lost sale); the ledger names the buyer who holds each ticket.
 
@@ -21,7 +21,7 @@ pub type Buyer = usize;
 /// A sold seat. Seats are numbered from 0 in the order they are sold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Ticket {
-    /// The seat sold: past the hall's last seat when the office oversold.
+    /// The seat sold: past the last seat when the office oversold.
     pub seat: usize,
     /// Who bought it.
     pub buyer: Buyer,
@@ -45,14 +45,14 @@ pub trait TicketOffice: Send + Sync + 'static {
     fn search(&self) -> i64;
     /// Sells `buyer` the next seat, or [`SoldOut`] if none is left.
     fn buy(&self, buyer: Buyer) -> Result<Ticket, SoldOut>;
-    /// The seats in the hall.
+    /// How many seats it has.
     fn capacity(&self) -> usize;
     /// Seat -> buyer, as the office recorded it (`None`: unsold).
     fn ledger(&self) -> Vec<Option<Buyer>>;
 }
 
 /// An office implementation the checkers can build on any backend.
-pub trait OfficeImpl<B: Backend>: TicketOffice {
+pub trait TicketsImpl<B: Backend>: TicketOffice {
     /// An office with `capacity` seats, none sold, its steps recorded by
     /// `probe`.
     fn new(capacity: usize, probe: Probe) -> Self;
@@ -63,15 +63,15 @@ pub const VAR: &str = "left";
 
 /// The shared state of every office: a remaining count and one word per
 /// seat holding `buyer + 1` (0: unsold).
-struct Hall<B: Backend> {
+struct OfficeState<B: Backend> {
     remaining: B::AtomicI64,
     seats: Box<[B::AtomicUsize]>,
     probe: Probe,
 }
 
-impl<B: Backend> Hall<B> {
+impl<B: Backend> OfficeState<B> {
     fn new(capacity: usize, probe: Probe) -> Self {
-        Hall {
+        OfficeState {
             remaining: B::AtomicI64::new(capacity as i64),
             seats: (0..capacity).map(|_| B::AtomicUsize::new(0)).collect(),
             probe,
@@ -127,45 +127,45 @@ impl<B: Backend> Hall<B> {
 /// nothing for the others).
 pub struct LockedOffice<B: Backend, L: Lock<B>> {
     lock: L,
-    hall: Hall<B>,
+    state: OfficeState<B>,
 }
 
 impl<B: Backend, L: Lock<B>> TicketOffice for LockedOffice<B, L> {
     fn search(&self) -> i64 {
-        self.lock.shared(|| self.hall.remaining.load(Relaxed))
+        self.lock.shared(|| self.state.remaining.load(Relaxed))
     }
 
     fn buy(&self, buyer: Buyer) -> Result<Ticket, SoldOut> {
-        self.hall.traced(buyer, || {
+        self.state.traced(buyer, || {
             self.lock.exclusive(|| {
-                self.hall.probe.acquire(L::NAME);
-                let left = self.hall.read_remaining();
+                self.state.probe.acquire(L::NAME);
+                let left = self.state.read_remaining();
                 let sale = if left > 0 {
-                    self.hall.probe.window();
-                    Ok(self.hall.sell(left, buyer))
+                    self.state.probe.window();
+                    Ok(self.state.sell(left, buyer))
                 } else {
                     Err(SoldOut)
                 };
-                self.hall.probe.release(L::NAME);
+                self.state.probe.release(L::NAME);
                 sale
             })
         })
     }
 
     fn capacity(&self) -> usize {
-        self.hall.seats.len()
+        self.state.seats.len()
     }
 
     fn ledger(&self) -> Vec<Option<Buyer>> {
-        self.hall.ledger()
+        self.state.ledger()
     }
 }
 
-impl<B: Backend, L: Lock<B>> OfficeImpl<B> for LockedOffice<B, L> {
+impl<B: Backend, L: Lock<B>> TicketsImpl<B> for LockedOffice<B, L> {
     fn new(capacity: usize, probe: Probe) -> Self {
         LockedOffice {
             lock: L::new(),
-            hall: Hall::new(capacity, probe),
+            state: OfficeState::new(capacity, probe),
         }
     }
 }
@@ -176,44 +176,44 @@ impl<B: Backend, L: Lock<B>> OfficeImpl<B> for LockedOffice<B, L> {
 /// not the decision.
 pub struct CheckThenActOffice<B: Backend, L: Lock<B>> {
     lock: L,
-    hall: Hall<B>,
+    state: OfficeState<B>,
 }
 
 impl<B: Backend, L: Lock<B>> TicketOffice for CheckThenActOffice<B, L> {
     fn search(&self) -> i64 {
-        self.lock.shared(|| self.hall.remaining.load(Relaxed))
+        self.lock.shared(|| self.state.remaining.load(Relaxed))
     }
 
     fn buy(&self, buyer: Buyer) -> Result<Ticket, SoldOut> {
-        self.hall.traced(buyer, || {
-            if self.hall.read_remaining() <= 0 {
+        self.state.traced(buyer, || {
+            if self.state.read_remaining() <= 0 {
                 return Err(SoldOut);
             }
-            self.hall.probe.window();
+            self.state.probe.window();
             self.lock.exclusive(|| {
-                self.hall.probe.acquire(L::NAME);
-                let left = self.hall.read_remaining();
-                let ticket = self.hall.sell(left, buyer);
-                self.hall.probe.release(L::NAME);
+                self.state.probe.acquire(L::NAME);
+                let left = self.state.read_remaining();
+                let ticket = self.state.sell(left, buyer);
+                self.state.probe.release(L::NAME);
                 Ok(ticket)
             })
         })
     }
 
     fn capacity(&self) -> usize {
-        self.hall.seats.len()
+        self.state.seats.len()
     }
 
     fn ledger(&self) -> Vec<Option<Buyer>> {
-        self.hall.ledger()
+        self.state.ledger()
     }
 }
 
-impl<B: Backend, L: Lock<B>> OfficeImpl<B> for CheckThenActOffice<B, L> {
+impl<B: Backend, L: Lock<B>> TicketsImpl<B> for CheckThenActOffice<B, L> {
     fn new(capacity: usize, probe: Probe) -> Self {
         CheckThenActOffice {
             lock: L::new(),
-            hall: Hall::new(capacity, probe),
+            state: OfficeState::new(capacity, probe),
         }
     }
 }
@@ -223,35 +223,35 @@ impl<B: Backend, L: Lock<B>> OfficeImpl<B> for CheckThenActOffice<B, L> {
 /// again. Correct: the decision and the sale are one atomic step. Search is
 /// a plain load.
 pub struct AtomicOffice<B: Backend> {
-    hall: Hall<B>,
+    state: OfficeState<B>,
 }
 
 impl<B: Backend> TicketOffice for AtomicOffice<B> {
     fn search(&self) -> i64 {
-        self.hall.remaining.load(Relaxed)
+        self.state.remaining.load(Relaxed)
     }
 
     fn buy(&self, buyer: Buyer) -> Result<Ticket, SoldOut> {
-        self.hall.traced(buyer, || {
-            let mut left = self.hall.read_remaining();
+        self.state.traced(buyer, || {
+            let mut left = self.state.read_remaining();
             loop {
                 if left <= 0 {
                     return Err(SoldOut);
                 }
-                self.hall.probe.window();
+                self.state.probe.window();
                 match self
-                    .hall
+                    .state
                     .remaining
                     .compare_exchange(left, left - 1, AcqRel, Relaxed)
                 {
                     Ok(_) => {
-                        self.hall.probe.write(VAR, left - 1);
-                        let seat = self.hall.seats.len() - left as usize;
-                        self.hall.seats[seat].store(buyer + 1, Relaxed);
+                        self.state.probe.write(VAR, left - 1);
+                        let seat = self.state.seats.len() - left as usize;
+                        self.state.seats[seat].store(buyer + 1, Relaxed);
                         return Ok(Ticket { seat, buyer });
                     }
                     Err(now) => {
-                        self.hall.probe.read(VAR, now);
+                        self.state.probe.read(VAR, now);
                         left = now;
                     }
                 }
@@ -260,18 +260,18 @@ impl<B: Backend> TicketOffice for AtomicOffice<B> {
     }
 
     fn capacity(&self) -> usize {
-        self.hall.seats.len()
+        self.state.seats.len()
     }
 
     fn ledger(&self) -> Vec<Option<Buyer>> {
-        self.hall.ledger()
+        self.state.ledger()
     }
 }
 
-impl<B: Backend> OfficeImpl<B> for AtomicOffice<B> {
+impl<B: Backend> TicketsImpl<B> for AtomicOffice<B> {
     fn new(capacity: usize, probe: Probe) -> Self {
         AtomicOffice {
-            hall: Hall::new(capacity, probe),
+            state: OfficeState::new(capacity, probe),
         }
     }
 }

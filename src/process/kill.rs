@@ -25,11 +25,11 @@ use super::lock::LockError;
 use super::region::Region;
 use super::strategy::Site;
 use super::tickets::office::ProcessOffice;
-use super::tickets::{self, RushRun};
+use super::tickets::{self, TicketsRun};
 use super::{KillOutcome, ProcessConfig, Strategy};
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
-use crate::workload::tickets::RushPlan;
+use crate::workload::tickets::TicketsPlan;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::SeqCst;
 use std::time::{Duration, Instant};
@@ -56,7 +56,7 @@ pub struct KillReport {
     /// The same in words: the killed pid, and what the next taker found.
     pub detail: String,
     /// The follow-up rush, when the office could still be used.
-    pub after: Option<RushRun>,
+    pub after: Option<TicketsRun>,
 }
 
 /// What a probe found when it tried to enter a buy, from a fresh process.
@@ -177,7 +177,7 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
         KillOutcome::Released | KillOutcome::Recovered | KillOutcome::Unaffected
     );
     let after = if usable && strategy.correct() {
-        let plan = RushPlan::rush(4, CAPACITY);
+        let plan = TicketsPlan::rush(4, CAPACITY);
         let config = ProcessConfig {
             hold: Duration::from_millis(50),
             ..ProcessConfig::default()

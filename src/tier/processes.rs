@@ -17,7 +17,7 @@ use crate::tier::Outcome;
 use crate::workload::Workload;
 use crate::workload::counter::CounterPlan;
 use crate::workload::queue::QueuePlan;
-use crate::workload::tickets::RushPlan;
+use crate::workload::tickets::TicketsPlan;
 use std::time::Duration;
 
 /// A plan whose model runs across processes.
@@ -51,7 +51,7 @@ impl ProcessWorkload for CounterPlan {
     }
 }
 
-impl ProcessWorkload for RushPlan {
+impl ProcessWorkload for TicketsPlan {
     type Form = Strategy;
 
     fn round(&self, form: Strategy, config: &ProcessConfig) -> Result<Vec<Violation>, RunError> {

@@ -5,7 +5,7 @@ use super::{Form, Workload, worker_label};
 use crate::check::Violation;
 use crate::check::tickets::check;
 use crate::model::ModelKind;
-use crate::model::tickets::{Buyer, OfficeImpl, Ticket};
+use crate::model::tickets::{Buyer, Ticket, TicketsImpl};
 use crate::sync::Backend;
 use crate::workload::probe::Probe;
 use crate::workload::progress::{Op, Progress};
@@ -15,7 +15,7 @@ use std::sync::{Arc, Barrier};
 /// `buyers` buyers rush a hall of `tickets` seats; each searches, then buys
 /// until sold out or until it holds `per_buyer` tickets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct RushPlan {
+pub struct TicketsPlan {
     /// Buyers racing (one thread or process each).
     pub buyers: usize,
     /// Seats in the hall.
@@ -24,10 +24,10 @@ pub struct RushPlan {
     pub per_buyer: usize,
 }
 
-impl RushPlan {
+impl TicketsPlan {
     /// The rush of docs/scenarios.md §7: every buyer wants one ticket.
     pub fn rush(buyers: usize, tickets: usize) -> Self {
-        RushPlan {
+        TicketsPlan {
             buyers,
             tickets,
             per_buyer: 1,
@@ -40,7 +40,7 @@ impl RushPlan {
     }
 }
 
-impl Workload for RushPlan {
+impl Workload for TicketsPlan {
     const MODEL: ModelKind = ModelKind::Tickets;
 
     fn label(&self, index: usize) -> String {
@@ -64,13 +64,13 @@ impl Workload for RushPlan {
 }
 
 /// Office `O` on backend `B`, as a form a tier runs.
-pub fn form<B: Backend, O: OfficeImpl<B>>() -> Form<B, RushPlan> {
+pub fn form<B: Backend, O: TicketsImpl<B>>() -> Form<B, TicketsPlan> {
     Form::new(|plan, probe, start, progress| drive::<B, O>(plan, probe, start, progress).map(drop))
 }
 
 /// What the rush produced.
 #[derive(Debug, Clone, Serialize)]
-pub struct RushReport {
+pub struct TicketsReport {
     /// Every ticket the buyers hold, as the office handed them out.
     pub tickets: Vec<Ticket>,
     /// What a search reports once every buyer is done.
@@ -83,12 +83,12 @@ pub struct RushReport {
 
 /// Runs the rush on backend `B` with office `O`; `progress` records each
 /// operation for the threads tier's watchdog.
-pub fn drive<B: Backend, O: OfficeImpl<B>>(
-    plan: &RushPlan,
+pub fn drive<B: Backend, O: TicketsImpl<B>>(
+    plan: &TicketsPlan,
     probe: Probe,
     start: Option<Arc<Barrier>>,
     progress: &Progress,
-) -> Result<RushReport, Vec<Violation>> {
+) -> Result<TicketsReport, Vec<Violation>> {
     let office = Arc::new(O::new(plan.tickets, probe));
     let handles: Vec<_> = (0..plan.buyers)
         .map(|buyer| {
@@ -114,7 +114,7 @@ pub fn drive<B: Backend, O: OfficeImpl<B>>(
             })
         })
         .collect();
-    let mut report = RushReport {
+    let mut report = TicketsReport {
         tickets: Vec::new(),
         remaining: 0,
         ledger: Vec::new(),

@@ -25,7 +25,7 @@ use crate::os::arena::Arena;
 use crate::os::crew::Crew;
 use crate::os::progress::{STALL, Watchdog};
 use crate::tier::Outcome;
-use crate::workload::tickets::{RushPlan, RushReport};
+use crate::workload::tickets::{TicketsPlan, TicketsReport};
 use office::ProcessOffice;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -50,18 +50,18 @@ pub struct BuyerLog {
 
 /// A whole rush: the logs, the report the checker saw, its verdict.
 #[derive(Debug, Clone)]
-pub struct RushRun {
+pub struct TicketsRun {
     /// Each buyer's log, by buyer.
     pub logs: Vec<BuyerLog>,
     /// What the checker was given.
-    pub report: RushReport,
+    pub report: TicketsReport,
     /// What it found; empty: the rush held.
     pub violations: Vec<Violation>,
     /// How long the rush took.
     pub elapsed: Duration,
 }
 
-impl RushRun {
+impl TicketsRun {
     /// Tickets sold in all.
     pub fn sold(&self) -> usize {
         self.report.tickets.len()
@@ -85,7 +85,7 @@ impl RushRun {
 
 /// Runs up to `config.rounds` rushes; stops at the first violation, or
 /// at the first rush that could not be carried out (inconclusive).
-pub fn run(strategy: Strategy, plan: &RushPlan, config: &ProcessConfig) -> Outcome {
+pub fn run(strategy: Strategy, plan: &TicketsPlan, config: &ProcessConfig) -> Outcome {
     super::failure::rounds(config.rounds, 2 * plan.buyers as u64, || {
         rush(strategy, plan, config).map(|run| run.violations)
     })
@@ -95,9 +95,9 @@ pub fn run(strategy: Strategy, plan: &RushPlan, config: &ProcessConfig) -> Outco
 /// why it could not be carried out.
 pub fn rush(
     strategy: Strategy,
-    plan: &RushPlan,
+    plan: &TicketsPlan,
     config: &ProcessConfig,
-) -> Result<RushRun, RunError> {
+) -> Result<TicketsRun, RunError> {
     let arena = Arena::new().map_err(|e| RunError::setup("the run's directory", e))?;
     let region = Region::create(&arena).map_err(|e| RunError::setup("the shared region", e))?;
     let shared = region.shared();
@@ -119,9 +119,9 @@ pub fn rush(
 pub(crate) fn rush_in(
     office: &RefCell<Box<dyn ProcessOffice + '_>>,
     region: &Region,
-    plan: &RushPlan,
+    plan: &TicketsPlan,
     config: &ProcessConfig,
-) -> Result<RushRun, RunError> {
+) -> Result<TicketsRun, RunError> {
     let started = Instant::now();
     office.borrow_mut().open(plan.tickets, config)?;
     let pace = Pace::new(plan.buyers, config, region.shared());
@@ -154,7 +154,7 @@ pub(crate) fn rush_in(
             (0, Vec::new())
         }
     };
-    let report = RushReport {
+    let report = TicketsReport {
         tickets: logs
             .iter()
             .flat_map(|l| {
@@ -176,7 +176,7 @@ pub(crate) fn rush_in(
         found.violations.extend(broken);
     }
     let violations = found.conclude().map_err(RunError::Inconclusive)?;
-    Ok(RushRun {
+    Ok(TicketsRun {
         logs,
         report,
         violations,
@@ -189,7 +189,7 @@ pub(crate) fn rush_in(
 fn visit(
     office: &mut dyn ProcessOffice,
     buyer: usize,
-    plan: &RushPlan,
+    plan: &TicketsPlan,
     pace: &Pace<'_>,
 ) -> Result<BuyerLog, WorkerError> {
     office.attach()?;
