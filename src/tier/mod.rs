@@ -31,8 +31,23 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// The tiers, by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Tier {
     /// Every interleaving within a preemption bound, weak memory included.
     Loom,
@@ -50,23 +65,12 @@ impl Tier {
 
     /// Its name on the command line and in reports (`loom`, `processes`).
     pub fn name(self) -> &'static str {
-        match self {
-            Tier::Loom => "loom",
-            Tier::Threads => "threads",
-            Tier::Shuttle => "shuttle",
-            Tier::Processes => "processes",
-        }
+        self.into()
     }
 
     /// The tier named `name`, if any.
     pub fn parse(name: &str) -> Option<Tier> {
-        Tier::ALL.into_iter().find(|t| t.name() == name)
-    }
-}
-
-impl std::fmt::Display for Tier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        name.parse().ok()
     }
 }
 
