@@ -112,3 +112,19 @@ macro_rules! same_api {
     };
 }
 pub(crate) use same_api;
+
+/// The [`Backend`](super::Backend) cell items of a backend that tracks no
+/// cell access (std, and shuttle, which has no cell tracking): a plain
+/// `std::cell::UnsafeCell`.
+macro_rules! untracked_cell {
+    () => {
+        type UnsafeCell<T> = std::cell::UnsafeCell<T>;
+        fn new_cell<T>(value: T) -> Self::UnsafeCell<T> {
+            std::cell::UnsafeCell::new(value)
+        }
+        fn cell_with_mut<T, R>(cell: &Self::UnsafeCell<T>, f: impl FnOnce(*mut T) -> R) -> R {
+            f(cell.get())
+        }
+    };
+}
+pub(crate) use untracked_cell;

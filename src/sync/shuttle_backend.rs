@@ -34,13 +34,7 @@ impl Backend for Shuttle {
 
     super::same::same_api!(shuttle::sync);
 
-    type UnsafeCell<T> = std::cell::UnsafeCell<T>;
-    fn new_cell<T>(value: T) -> Self::UnsafeCell<T> {
-        std::cell::UnsafeCell::new(value)
-    }
-    fn cell_with_mut<T, R>(cell: &Self::UnsafeCell<T>, f: impl FnOnce(*mut T) -> R) -> R {
-        f(cell.get())
-    }
+    super::same::untracked_cell!();
 
     type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
     fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
