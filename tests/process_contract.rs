@@ -12,7 +12,7 @@
 
 use racelab::os::arena::Arena;
 use racelab::os::crew::Crew;
-use racelab::process::queue::ledger::poll_until;
+use racelab::os::poll::poll_until;
 use racelab::process::queue::{FOREVER, ProcessQueue, QueueError, Role, Via};
 use rusty_fork::rusty_fork_test;
 use std::time::Duration;
