@@ -8,12 +8,12 @@
 //! [`ChannelQueue`] carries items over it. Each queue of this family is
 //! one line of [`ChannelQueue::open`]:
 //!
-//! | queue            | transport      | framing          | locks      |
-//! |------------------|----------------|------------------|------------|
-//! | `pipe`           | [`Pipe`]       | [`Records`] (8)  | none       |
-//! | `fifo`           | [`Fifo`]       | [`Records`] (8)  | none       |
+//! | queue            | transport      | framing            | locks       |
+//! |------------------|----------------|--------------------|-------------|
+//! | `pipe`           | [`Pipe`]       | [`Records`] (8)    | none        |
+//! | `fifo`           | [`Fifo`]       | [`Records`] (8)    | none        |
 //! | `unix-stream`    | [`UnixStream`] | [`LengthPrefixed`] | read, write |
-//! | `unix-seqpacket` | [`Seqpacket`]  | [`Packets`]      | none       |
+//! | `unix-seqpacket` | [`Seqpacket`]  | [`Packets`]        | none        |
 //! | `tcp`            | [`Tcp`]        | [`LengthPrefixed`] | read, write |
 //!
 //! and two broken forms, each in its own file with the race window that
@@ -56,8 +56,9 @@ pub mod room;
 mod transport;
 pub mod unframed;
 
-pub use framing::{FRAME_MAX, Framing, LARGE_RECORD, LengthPrefixed, PACKET_MAX, PADDING, Packets};
-pub use framing::{RECORD, Records};
+pub use framing::{
+    FRAME_MAX, Framing, LARGE_RECORD, LengthPrefixed, PACKET_MAX, PADDING, Packets, RECORD, Records,
+};
 pub use queue::ChannelQueue;
 pub use transport::{
     Ends, Fifo, PIPE_BUF, Pipe, Seqpacket, TCP_BUDGET, Tcp, Transport, UnixStream,
