@@ -96,6 +96,12 @@ impl WindowCell {
     }
 }
 
+impl AsRef<WindowCell> for WindowCell {
+    fn as_ref(&self) -> &WindowCell {
+        self
+    }
+}
+
 /// The race window across processes: its parties and its hold, the state
 /// in a [`WindowCell`] in shared memory.
 #[derive(Debug, Clone, Copy)]
@@ -105,8 +111,9 @@ pub struct Window {
 }
 
 impl Window {
-    /// [`WindowCell::pass`] on the cell in `at` (the shared region), marked
-    /// on the progress board as the checker's own wait.
+    /// [`WindowCell::pass`] on the cell in `at` (the shared region, or a
+    /// queue's cell), marked on the progress board as the checker's own
+    /// wait.
     pub fn pass(&self, at: &impl AsRef<WindowCell>) {
         let cell = at.as_ref();
         if !cell.is_open() {

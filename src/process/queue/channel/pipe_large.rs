@@ -17,7 +17,7 @@
 use super::{Arm, Channel, LARGE_RECORD, Locks, Pipe, Records, room::page_size, unique};
 use crate::os::arena::Arena;
 use crate::os::mapping::Mapped;
-use crate::os::window::WindowCell;
+use crate::os::window::{Window, WindowCell};
 use crate::process::queue::WINDOW;
 use nix::fcntl::{FcntlArg, fcntl};
 use std::io;
@@ -33,6 +33,12 @@ pub fn open(arena: &Arena) -> io::Result<Channel> {
     let channel = Channel::open::<Pipe>(arena, Records(LARGE_RECORD), read_lock_only)?;
     Ok(channel.armed_with(TearWindow::new(arena)?))
 }
+
+/// Two writers caught mid-record meet.
+const TWO_WRITERS: Window = Window {
+    parties: 2,
+    hold: WINDOW,
+};
 
 /// Holds the first writer caught mid-record until a second one is too.
 pub struct TearWindow {
@@ -67,10 +73,8 @@ impl Arm for TearWindow {
     /// so the second one's bytes follow the first one's piece; then the
     /// window closes for good.
     fn mid_frame(&self) {
-        let window = self.window.get();
-        if self.armed.load(SeqCst) && window.is_open() {
-            let _waiting = crate::os::progress::in_window();
-            window.pass(2, WINDOW);
+        if self.armed.load(SeqCst) {
+            TWO_WRITERS.pass(self.window.get());
         }
     }
 }

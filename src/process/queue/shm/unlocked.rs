@@ -10,10 +10,16 @@
 
 use super::{Flavor, ShmQueue};
 use crate::os::poll::poll_until;
-use crate::os::window::WindowCell;
+use crate::os::window::{Window, WindowCell};
 use crate::process::queue::{QueueError, WINDOW};
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
+
+/// The first two producers meet between their read and their write.
+const PRODUCERS_MEET: Window = Window {
+    parties: 2,
+    hold: WINDOW,
+};
 
 /// The race window, in the queue's mapping (no lock: nothing else).
 #[repr(C)]
@@ -46,8 +52,7 @@ impl Flavor for Unlocked {
         q.ledger.will_put(item);
         let tail = q.tail();
         if windowed {
-            let _waiting = crate::os::progress::in_window();
-            u.window.pass(2, WINDOW);
+            PRODUCERS_MEET.pass(&u.window);
         }
         q.push(item, tail);
         q.ledger.did_put(item, true);
