@@ -49,6 +49,7 @@
 //! gives up its read end, so in a run that does not happen. How many bytes
 //! may be in flight is [`room`]'s.
 
+mod error;
 mod framing;
 pub mod pipe_large;
 mod queue;
@@ -56,6 +57,8 @@ pub mod room;
 mod transport;
 pub mod unframed;
 
+pub use error::ChannelError;
+use error::invalid;
 pub use framing::{
     FRAME_MAX, Framing, LARGE_RECORD, LengthPrefixed, PACKET_MAX, PADDING, Packets, RECORD, Records,
 };
@@ -66,7 +69,6 @@ pub use transport::{
 
 use super::{FOREVER, Role};
 use crate::os::arena::Arena;
-use crate::os::framing::FrameError;
 use crate::os::mapping::Mapped;
 use crate::os::poll::{poll_until, wait_for};
 use crate::os::semaphore::{Permit, Semaphore};
@@ -81,67 +83,6 @@ use std::time::{Duration, Instant};
 
 /// A blocked writer looks at the closed flag at least this often.
 pub const CLOSED_CHECK: Duration = Duration::from_millis(10);
-
-/// Why a send or a receive did not happen.
-#[derive(Debug)]
-pub enum ChannelError {
-    /// No room within the bound.
-    Full,
-    /// Nothing to read within the bound.
-    Empty,
-    /// End-of-file (every write end closed), or a send refused because the
-    /// queue was closed.
-    Closed,
-    Os(io::Error),
-}
-
-impl ChannelError {
-    /// The channel broke its own framing (a frame cut or left half way).
-    fn broken(message: &str) -> ChannelError {
-        ChannelError::Os(io::Error::other(message.to_string()))
-    }
-}
-
-/// A frame the channel cannot carry.
-fn invalid(message: &str) -> ChannelError {
-    ChannelError::Os(io::Error::new(io::ErrorKind::InvalidInput, message))
-}
-
-impl From<Errno> for ChannelError {
-    fn from(e: Errno) -> Self {
-        ChannelError::Os(e.into())
-    }
-}
-
-impl From<io::Error> for ChannelError {
-    fn from(e: io::Error) -> Self {
-        ChannelError::Os(e)
-    }
-}
-
-impl From<FrameError> for ChannelError {
-    fn from(e: FrameError) -> Self {
-        match e {
-            FrameError::Empty => ChannelError::Empty,
-            FrameError::Closed => ChannelError::Closed,
-            FrameError::Cut => ChannelError::broken("end of file inside a frame"),
-            FrameError::Stalled => ChannelError::broken("a frame was left half read"),
-            FrameError::Os(e) => ChannelError::Os(e),
-        }
-    }
-}
-
-impl From<ChannelError> for super::QueueError {
-    fn from(e: ChannelError) -> Self {
-        use super::QueueError;
-        match e {
-            ChannelError::Full => QueueError::Full,
-            ChannelError::Empty => QueueError::Empty,
-            ChannelError::Closed => QueueError::Closed,
-            ChannelError::Os(e) => QueueError::Os(e.to_string()),
-        }
-    }
-}
 
 /// Which process-shared locks guard a channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
