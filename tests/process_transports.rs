@@ -8,8 +8,8 @@ mod common;
 
 use racelab::os::arena::{Arena, base_dir, leftovers};
 use racelab::os::crew::Crew;
+use racelab::os::poll::poll_until;
 use racelab::process::queue::channel::ChannelQueue;
-use racelab::process::queue::ledger::poll_until;
 use racelab::process::queue::{FOREVER, ProcessQueue, Role, Via};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The length-prefixed frame reader ([`Framing::LengthPrefixed`]) of the
+//! The length-prefixed frame reader ([`LengthPrefixed`]) of the
 //! process queue's Unix stream and TCP transports, fed bytes no writer of
 //! ours would write. Two properties on every input:
 //!
@@ -18,7 +18,7 @@
 use super::{Failure, ensure};
 use crate::os::arena::Arena;
 use crate::process::queue::channel::{
-    Arm, Channel, ChannelError, FRAME_MAX, Framing, Recipe, Transport,
+    Channel, ChannelError, FRAME_MAX, Fifo, LengthPrefixed, Locks, UnixStream,
 };
 use std::io::Write;
 use std::time::Duration;
@@ -87,7 +87,7 @@ pub fn check(data: &[u8]) -> Result<(), Failure> {
 /// What the reader made of `bytes` written raw into a fifo channel: the
 /// frames it returned, then the error that ended them.
 fn read_raw(arena: &Arena, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, ChannelError), Failure> {
-    let channel = Channel::open(arena, recipe(Transport::Fifo))?;
+    let channel = Channel::open::<Fifo>(arena, LengthPrefixed, Locks::BOTH)?;
     let path = channel
         .path()
         .ok_or_else(|| Failure::Setup(std::io::Error::other("a fifo channel without a path")))?;
@@ -140,7 +140,7 @@ pub fn judge(bytes: &[u8], frames: &[Vec<u8>], end: &ChannelError) -> Result<(),
 /// answer: the frames sent so far are read back, and the send tried again
 /// on an empty channel, where it must go through.
 fn round_trip(arena: &Arena, frames: &[&[u8]]) -> Result<(), Failure> {
-    let channel = Channel::open(arena, recipe(Transport::UnixStream))?;
+    let channel = Channel::open::<UnixStream>(arena, LengthPrefixed, Locks::BOTH)?;
     let mut pending: Vec<&[u8]> = Vec::new();
     for &frame in frames {
         let mut sent = channel.send(frame, Duration::ZERO);
@@ -174,15 +174,4 @@ fn read_back(channel: &Channel, pending: &mut Vec<&[u8]>) -> Result<(), Failure>
         })?;
     }
     Ok(())
-}
-
-/// The stream queues' recipe, on `transport`.
-fn recipe(transport: Transport) -> Recipe {
-    Recipe {
-        transport,
-        framing: Framing::LengthPrefixed,
-        read_lock: true,
-        write_lock: true,
-        arm: Arm::Nothing,
-    }
 }

@@ -18,7 +18,7 @@
 
 use super::{Failure, ensure};
 use crate::os::arena::Arena;
-use crate::process::queue::spool::{Claim, Spool, files_left, spool_dir};
+use crate::process::queue::spool::{Claim, ReadThenDelete, Rename, Spool, files_left, spool_dir};
 use crate::process::queue::{ProcessQueue, QueueError};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -66,31 +66,34 @@ pub fn planted(mut data: &[u8]) -> Vec<Planted> {
 /// Every property on the spool `data` describes, for each claim.
 pub fn check(data: &[u8]) -> Result<(), Failure> {
     let files = planted(data);
-    for claim in [Claim::Rename, Claim::ReadThenDelete] {
-        let arena = Arena::new()?;
-        let spool = Spool::new(&arena, 1, claim)?;
-        let dir = spool_dir(&arena);
-        for file in &files {
-            std::fs::write(
-                dir.join("new").join(OsStr::from_bytes(&file.name)),
-                &file.content,
-            )?;
-        }
-        // One get per file and one to find the spool empty; a reader that
-        // needs more has made up a message.
-        let gets: Vec<_> = (0..=files.len())
-            .map(|_| spool.get(Duration::ZERO))
-            .collect();
-        judge(&files, &gets).map_err(|e| match e {
-            Failure::Broken(what) => Failure::Broken(format!("{claim:?}: {what}")),
-            setup => setup,
-        })?;
-        let left = files_left(&dir)?;
-        ensure(left.is_empty(), || {
-            format!("{claim:?}: left in the spool: {left:?}")
-        })?;
+    check_claim::<Rename>(&files, "Rename")?;
+    check_claim::<ReadThenDelete>(&files, "ReadThenDelete")
+}
+
+/// Every property on a spool holding `files` whose consumers claim as `C`.
+fn check_claim<C: Claim>(files: &[Planted], claim: &str) -> Result<(), Failure> {
+    let arena = Arena::new()?;
+    let spool = Spool::<C>::new(&arena, 1)?;
+    let dir = spool_dir(&arena);
+    for file in files {
+        std::fs::write(
+            dir.join("new").join(OsStr::from_bytes(&file.name)),
+            &file.content,
+        )?;
     }
-    Ok(())
+    // One get per file and one to find the spool empty; a reader that
+    // needs more has made up a message.
+    let gets: Vec<_> = (0..=files.len())
+        .map(|_| spool.get(Duration::ZERO))
+        .collect();
+    judge(files, &gets).map_err(|e| match e {
+        Failure::Broken(what) => Failure::Broken(format!("{claim}: {what}")),
+        setup => setup,
+    })?;
+    let left = files_left(&dir)?;
+    ensure(left.is_empty(), || {
+        format!("{claim}: left in the spool: {left:?}")
+    })
 }
 
 /// Holds the gets' answers to the planted files.

@@ -10,15 +10,21 @@
 //! - [`cleanup`]: nothing left behind, whatever ends a run (signals, the
 //!   sweep of what a SIGKILL left).
 //! - [`mapping`]: a shared memory mapping, allocated up front.
-//! - [`window`]: the race window held open in shared memory.
+//! - [`window`]: the race window, one design for threads and processes.
+//! - [`poll`]: bounded waits by looking again (a condition, a descriptor).
+//! - [`semaphore`]: a process-shared POSIX semaphore, every wait bounded.
+//! - [`framing`]: one whole frame read from a non-blocking descriptor.
 //! - `mq_name`: private, unpredictable POSIX message queue names.
 
 pub mod arena;
 pub mod cleanup;
 pub mod crew;
+pub mod framing;
 pub mod mapping;
 pub(crate) mod mq_name;
+pub mod poll;
 pub mod progress;
+pub mod semaphore;
 pub mod window;
 
 use std::time::{Duration, Instant};

@@ -12,6 +12,7 @@
 
 use crate::os::arena::Arena;
 use crate::os::mapping::map_new_file;
+use crate::os::window::WindowCell;
 use memmap2::MmapRaw;
 use std::cell::UnsafeCell;
 use std::sync::atomic::Ordering::{Acquire, Release};
@@ -31,10 +32,8 @@ pub struct RegionWords {
     pub remaining: AtomicI64,
     /// ... and seat -> `buyer + 1` (0: unsold).
     pub seats: [AtomicU64; MAX_SEATS],
-    /// The race window: how many workers are inside it ...
-    pub window_inside: AtomicU32,
-    /// ... and 1 once it has closed (every later pass goes straight on).
-    pub window_closed: AtomicU32,
+    /// The race window (see `os::window`).
+    pub window: WindowCell,
     /// The spin lock word: 0 free, otherwise the holder's pid.
     pub spin: AtomicI32,
     /// The pid of the worker inside the critical section (crash tests).
@@ -72,6 +71,12 @@ impl RegionWords {
 // SAFETY: the atomics are Sync; the mutex and the semaphore are designed to
 // be used concurrently through libc on a pointer (never through `&mut`).
 unsafe impl Sync for RegionWords {}
+
+impl AsRef<WindowCell> for RegionWords {
+    fn as_ref(&self) -> &WindowCell {
+        &self.window
+    }
+}
 
 /// The mapping; unmapped on drop (the arena removes the file).
 pub struct Region {

@@ -17,14 +17,11 @@
 //! loom runs all model threads as coroutines on one OS thread and a probe
 //! never holds its lock across a model operation.
 
+use crate::os::window::WindowCell;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::atomic::{
-    AtomicBool,
-    Ordering::{Acquire, Release},
-};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 /// One recorded step of one worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -270,64 +267,30 @@ impl Probe {
 /// Under a correct lock only one thread can ever be inside, so the window
 /// costs `hold` once per run and changes nothing. Under a broken one the
 /// threads meet in the window, each holding the value it read, and the race
-/// is lost every run instead of once in a while.
+/// is lost every run instead of once in a while. The thread form of
+/// [`os::window`](crate::os::window): the same cell and pass, on the heap.
 pub struct RaceWindow {
-    parties: usize,
+    parties: u32,
     hold: Duration,
-    /// Set once the window has been held: later passes (every operation
-    /// of a million-op run) read this and go on without taking `state`.
-    closed: AtomicBool,
-    state: Mutex<WindowState>,
-    opened: Condvar,
-}
-
-#[derive(Default)]
-struct WindowState {
-    inside: usize,
-    deadline: Option<Instant>,
-    done: bool,
+    /// Once closed, later passes (every operation of a million-op run)
+    /// read one atomic and go on.
+    cell: WindowCell,
 }
 
 impl RaceWindow {
     pub fn new(parties: usize, hold: Duration) -> Self {
         RaceWindow {
-            parties,
+            parties: u32::try_from(parties).unwrap_or(u32::MAX),
             hold,
-            closed: AtomicBool::new(false),
-            state: Mutex::new(WindowState::default()),
-            opened: Condvar::new(),
+            cell: WindowCell::new(),
         }
     }
 
     fn pass(&self) {
-        if self.closed.load(Acquire) {
-            return;
-        }
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if !state.done {
-            let deadline = *state
-                .deadline
-                .get_or_insert_with(|| Instant::now() + self.hold);
-            state.inside += 1;
-            while !state.done {
-                let now = Instant::now();
-                if state.inside >= self.parties || now >= deadline {
-                    state.done = true;
-                    self.closed.store(true, Release);
-                    self.opened.notify_all();
-                    break;
-                }
-                state = self
-                    .opened
-                    .wait_timeout(state, deadline - now)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
-            }
-        }
+        self.cell.pass(self.parties, self.hold);
     }
 
     fn reset(&self) {
-        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = WindowState::default();
-        self.closed.store(false, Release);
+        self.cell.reset();
     }
 }

@@ -25,7 +25,7 @@ pub mod threads;
 use racelab::model::queue::{
     BoundedQueue, Closed, GetError, PutTimeoutError, TaskDoneTooOften, TryPutError,
 };
-use racelab::process::queue::ledger::poll_until;
+use racelab::os::poll::poll_until;
 use racelab::process::queue::{FOREVER, Role};
 use std::time::Duration;
 

@@ -10,8 +10,8 @@ use super::{Opened, Parties, Party, Subject, Wait};
 use racelab::model::queue::BoundedQueue;
 use racelab::os::arena::Arena;
 use racelab::os::crew::Crew;
+use racelab::os::poll::poll_until;
 use racelab::process::queue::bounded::Bounded;
-use racelab::process::queue::ledger::poll_until;
 use racelab::process::queue::{FOREVER, QueueError, Via};
 use std::time::Duration;
 

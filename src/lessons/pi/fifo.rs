@@ -2,7 +2,7 @@
 //! (mode 0600). The parent opens it read-write, which on Linux neither
 //! blocks waiting for a writer nor reads end-of-file between writers.
 
-use super::{Mailbox, Partial, read_records};
+use super::{Mailbox, Partial, read_records, write_record};
 use crate::os::arena::Arena;
 use nix::fcntl::{OFlag, open};
 use nix::sys::stat::Mode;
@@ -35,12 +35,7 @@ impl Mailbox for Fifo {
             OFlag::O_WRONLY | OFlag::O_CLOEXEC,
             Mode::empty(),
         )?;
-        let written = nix::unistd::write(&write, &partial.encode())?;
-        if written == Partial::SIZE {
-            Ok(())
-        } else {
-            Err(io::Error::other("short write to the fifo"))
-        }
+        write_record(&write, partial, "the fifo")
     }
 
     fn collect(

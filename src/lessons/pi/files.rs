@@ -4,10 +4,11 @@
 
 use super::{Mailbox, Partial};
 use crate::os::arena::Arena;
+use crate::os::poll::{Nap, try_poll_until};
 use nix::unistd::Pid;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub struct Files {
     dir: PathBuf,
@@ -35,26 +36,25 @@ impl Mailbox for Files {
         _: &[Pid],
         deadline: Instant,
     ) -> io::Result<Vec<Partial>> {
-        loop {
-            let done: Vec<PathBuf> = std::fs::read_dir(&self.dir)?
+        let mut done: Vec<PathBuf> = Vec::new();
+        let left = deadline.saturating_duration_since(Instant::now());
+        let all_in = try_poll_until(left, Nap::GROWING, || {
+            done = std::fs::read_dir(&self.dir)?
                 .filter_map(Result::ok)
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|x| x == "part"))
                 .collect();
-            if done.len() >= workers {
-                return done
-                    .iter()
-                    .map(|p| parse(&std::fs::read_to_string(p)?))
-                    .collect();
-            }
-            if Instant::now() >= deadline {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("{} of {workers} files", done.len()),
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(1));
+            Ok::<_, io::Error>(done.len() >= workers)
+        })?;
+        if !all_in {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{} of {workers} files", done.len()),
+            ));
         }
+        done.iter()
+            .map(|p| parse(&std::fs::read_to_string(p)?))
+            .collect()
     }
 }
 

@@ -221,49 +221,33 @@ fn run<M: Mailbox>(via: Mechanism, workers: usize, terms: u64) -> io::Result<PiR
     })
 }
 
-/// A poll timeout of `left`, at most a second (then the caller looks at
-/// its deadline again).
-fn poll_timeout(left: Duration) -> nix::poll::PollTimeout {
-    nix::poll::PollTimeout::from(left.as_millis().min(1_000) as u16)
-}
-
-/// Reads exactly `buf.len()` bytes from a non-blocking descriptor, waiting
-/// with poll until `deadline`.
+/// Reads exactly `buf.len()` bytes from a non-blocking descriptor, all of
+/// them by `deadline`.
 pub(crate) fn read_exact_until(
     fd: &impl std::os::fd::AsFd,
     buf: &mut [u8],
     deadline: Instant,
 ) -> io::Result<()> {
-    use nix::poll::{PollFd, PollFlags, poll};
-    let mut filled = 0;
-    while filled < buf.len() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "no message before the deadline",
-            ));
+    use crate::os::framing::{FrameError, Rest, read_exact};
+    read_exact(fd, buf, deadline, Rest::ByDeadline).map_err(|e| match e {
+        FrameError::Empty | FrameError::Stalled => {
+            io::Error::new(io::ErrorKind::TimedOut, "no message before the deadline")
         }
-        let millis = poll_timeout(left);
-        let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut fds, millis) {
-            Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
-            Ok(_) => {}
-            Err(e) => return Err(e.into()),
+        FrameError::Closed | FrameError::Cut => {
+            io::Error::new(io::ErrorKind::UnexpectedEof, "the writers went away")
         }
-        match nix::unistd::read(fd, &mut buf[filled..]) {
-            Ok(0) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the writers went away",
-                ));
-            }
-            Ok(n) => filled += n,
-            Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(e.into()),
-        }
+        FrameError::Os(e) => e,
+    })
+}
+
+/// Writes `partial` to `fd` in one `write` (atomic: below PIPE_BUF).
+fn write_record(fd: &impl std::os::fd::AsFd, partial: Partial, to: &str) -> io::Result<()> {
+    let written = nix::unistd::write(fd, &partial.encode())?;
+    if written == Partial::SIZE {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!("short write to {to}")))
     }
-    Ok(())
 }
 
 /// Collects `workers` fixed-size records from one descriptor.

@@ -11,13 +11,14 @@
 use super::{DEADLINE, Mailbox, Partial};
 use crate::os::arena::Arena;
 use crate::os::mq_name::QueueName;
+use crate::os::poll::wait_for;
 use crate::process::lock::realtime_deadline;
 use nix::errno::Errno;
 use nix::mqueue::{MQ_OFlag, MqAttr, MqdT, mq_close, mq_receive};
-use nix::poll::{PollFd, PollFlags, poll};
+use nix::poll::PollFlags;
 use nix::unistd::Pid;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsRawFd;
 use std::time::Instant;
 
 pub struct MessageQueue {
@@ -79,14 +80,7 @@ impl Mailbox for MessageQueue {
                     "no message before the deadline",
                 ));
             }
-            let timeout = super::poll_timeout(left);
-            if poll(
-                &mut [PollFd::new(queue.as_fd(), PollFlags::POLLIN)],
-                timeout,
-            )? == 0
-            {
-                continue;
-            }
+            wait_for(queue, PollFlags::POLLIN, left)?;
             let mut record = [0; Partial::SIZE];
             match mq_receive(queue, &mut record, &mut 0) {
                 Ok(Partial::SIZE) => partials.push(Partial::decode(&record)),

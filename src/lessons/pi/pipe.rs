@@ -3,7 +3,7 @@
 //! below PIPE_BUF are written atomically, so several writers never tear
 //! one another's.
 
-use super::{Mailbox, Partial, read_records};
+use super::{Mailbox, Partial, read_records, write_record};
 use crate::os::arena::Arena;
 use nix::fcntl::OFlag;
 use nix::unistd::Pid;
@@ -25,12 +25,7 @@ impl Mailbox for Pipe {
     }
 
     fn send(&self, partial: Partial) -> io::Result<()> {
-        let written = nix::unistd::write(&self.write, &partial.encode())?;
-        if written == Partial::SIZE {
-            Ok(())
-        } else {
-            Err(io::Error::other("short write to the pipe"))
-        }
+        write_record(&self.write, partial, "the pipe")
     }
 
     fn collect(

@@ -6,11 +6,12 @@
 use super::{Mailbox, Partial};
 use crate::os::arena::Arena;
 use crate::os::mapping::map_new_file;
+use crate::os::poll::poll_until;
 use memmap2::MmapRaw;
 use nix::unistd::Pid;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering::*};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub struct Slots {
     map: MmapRaw,
@@ -54,14 +55,12 @@ impl Mailbox for Slots {
         let mut partials = Vec::with_capacity(workers);
         for i in 0..workers {
             let (sum, ready) = self.slot(i);
-            while ready.load(Acquire) == 0 {
-                if Instant::now() >= deadline {
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("worker {i} never filled its slot"),
-                    ));
-                }
-                std::thread::sleep(Duration::from_micros(100));
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !poll_until(left, || ready.load(Acquire) != 0) {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("worker {i} never filled its slot"),
+                ));
             }
             partials.push(Partial {
                 worker: i as u32,

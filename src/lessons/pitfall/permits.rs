@@ -11,16 +11,15 @@ use super::{DEADLINE, worker_error};
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
 use crate::os::mapping::Mapped;
-use crate::process::lock::realtime_deadline;
+use crate::os::semaphore::Semaphore;
 use serde::Serialize;
-use std::cell::UnsafeCell;
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 #[repr(C)]
 struct Room {
-    sem: UnsafeCell<libc::sem_t>,
+    sem: Semaphore,
     inside: AtomicU32,
     most: AtomicU32,
     entered: AtomicU32,
@@ -29,10 +28,6 @@ struct Room {
     /// Writers that made all their entries.
     done: AtomicU32,
 }
-
-// SAFETY: the atomics are Sync; the semaphore is made for concurrent use
-// through libc on a pointer, never through `&mut`.
-unsafe impl Sync for Room {}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PermitReport {
@@ -87,25 +82,17 @@ pub fn writers(
 
 fn room_init(room: Mapped<Room>, permits: u32) -> io::Result<Mapped<Room>> {
     // SAFETY: the semaphore lives in the shared mapping, nobody uses it
-    // before the fork; pshared = 1 because processes share it.
-    if unsafe { libc::sem_init(room.get().sem.get(), 1, permits) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    // before the fork.
+    unsafe { room.get().sem.init(permits)? };
     Ok(room)
 }
 
 fn enter(room: &Room, permits: u32, writers: u32, hold: Duration) -> Result<(), String> {
-    let deadline = realtime_deadline(DEADLINE);
-    loop {
-        // SAFETY: initialised before the fork; the mapping outlives us.
-        if unsafe { libc::sem_timedwait(room.sem.get(), &deadline) } == 0 {
-            break;
-        }
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            return Err(format!("sem_timedwait: {e}"));
-        }
-    }
+    let permit = match room.sem.lock(DEADLINE) {
+        Ok(Some(permit)) => permit,
+        Ok(None) => return Err(format!("sem_timedwait: no permit within {DEADLINE:?}")),
+        Err(e) => return Err(format!("sem_timedwait: {e}")),
+    };
     let now_inside = room.inside.fetch_add(1, SeqCst) + 1;
     room.entered.fetch_add(1, SeqCst);
     room.most.fetch_max(now_inside, SeqCst);
@@ -123,7 +110,6 @@ fn enter(room: &Room, permits: u32, writers: u32, hold: Duration) -> Result<(), 
         std::thread::sleep(Duration::from_micros(50));
     }
     room.inside.fetch_sub(1, SeqCst);
-    // SAFETY: as above; we hold a permit.
-    unsafe { libc::sem_post(room.sem.get()) };
+    drop(permit);
     Ok(())
 }

@@ -6,7 +6,8 @@
 //! later acquire waits out its deadline (`KillOutcome::Stale`), reported as
 //! [`LockError::Stale`] with that pid, never a hang.
 
-use super::{Acquired, LockError, ProcessLock, poll_until};
+use super::{Acquired, LockError, ProcessLock};
+use crate::os::poll::{Nap, try_poll_until};
 use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::io::Write;
 use std::path::PathBuf;
@@ -47,7 +48,7 @@ impl LockStrategy for LockFile {
 
 impl ProcessLock for LockFile {
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
-        let took = poll_until(within, || {
+        let took = try_poll_until(within, Nap::STEADY, || {
             match std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)

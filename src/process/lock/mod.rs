@@ -49,10 +49,8 @@ pub use robust::RobustMutex;
 pub use semaphore::SemaphoreLock;
 pub use spin::ShmSpinLock;
 
-use std::time::{Duration, Instant};
-
-/// How often a polling acquire looks again.
-pub(crate) const POLL: Duration = Duration::from_micros(50);
+use crate::os::poll::{Nap, try_poll_until};
+use std::time::Duration;
 
 /// A lock between processes. Built in the parent before the fork; each
 /// worker calls [`attach`](ProcessLock::attach) after it.
@@ -145,31 +143,13 @@ pub fn exclusive<R>(
     Ok(result)
 }
 
-/// Polls `attempt` until it succeeds or `within` has passed. `attempt`
-/// returns Ok(true) when it took the lock, Ok(false) when it is busy.
-pub(crate) fn poll_until(
-    within: Duration,
-    mut attempt: impl FnMut() -> Result<bool, LockError>,
-) -> Result<bool, LockError> {
-    let deadline = Instant::now() + within;
-    loop {
-        if attempt()? {
-            return Ok(true);
-        }
-        if Instant::now() >= deadline {
-            return Ok(false);
-        }
-        std::thread::sleep(POLL);
-    }
-}
-
 /// `acquire` for a lock with no holder to name: poll `attempt` until it
 /// takes the lock ([`Acquired::Clean`]) or `within` passes (stuck).
 pub(crate) fn acquire_by_polling(
     within: Duration,
     attempt: impl FnMut() -> Result<bool, LockError>,
 ) -> Result<Acquired, LockError> {
-    if poll_until(within, attempt)? {
+    if try_poll_until(within, Nap::STEADY, attempt)? {
         Ok(Acquired::Clean)
     } else {
         Err(LockError::Stuck { holder: None })

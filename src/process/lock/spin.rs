@@ -6,7 +6,8 @@
 //! next acquire spins to its deadline and reports who holds it
 //! (`KillOutcome::Stuck`).
 
-use super::{Acquired, LockError, ProcessLock, poll_until};
+use super::{Acquired, LockError, ProcessLock};
+use crate::os::poll::{Nap, try_poll_until};
 use crate::process::region::RegionWords;
 use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -54,7 +55,7 @@ impl ProcessLock for ShmSpinLock<'_> {
             }
             Ok(false)
         };
-        if poll_until(within, &mut try_lock)? {
+        if try_poll_until(within, Nap::STEADY, &mut try_lock)? {
             Ok(Acquired::Clean)
         } else {
             let holder = word.load(Relaxed);

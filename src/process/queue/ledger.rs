@@ -12,9 +12,10 @@
 use super::{QueueError, STOP};
 use crate::os::arena::Arena;
 use crate::os::mapping::Mapped;
+use crate::os::poll::poll_until;
 use std::io;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[repr(C)]
 #[derive(Default)]
@@ -179,23 +180,5 @@ pub struct Blocked<'a>(&'a Ledger);
 impl Drop for Blocked<'_> {
     fn drop(&mut self) {
         self.0.c().blocked.fetch_sub(1, SeqCst);
-    }
-}
-
-/// Polls `ready` with a growing sleep (50 µs to 2 ms) until it holds or
-/// `within` passes; whether it held.
-pub fn poll_until(within: Duration, mut ready: impl FnMut() -> bool) -> bool {
-    let deadline = crate::os::deadline(within);
-    let mut nap = Duration::from_micros(50);
-    loop {
-        if ready() {
-            return true;
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return false;
-        }
-        std::thread::sleep(nap.min(deadline - now));
-        nap = (nap * 2).min(Duration::from_millis(2));
     }
 }

@@ -17,10 +17,11 @@
 //! items die with it; no client hangs (each request has a 10 s read
 //! timeout and fails with an error naming the manager).
 
-use super::ledger::{Ledger, poll_until};
+use super::ledger::Ledger;
 use super::{ProcessQueue, QueueError};
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
+use crate::os::poll::poll_until;
 use crate::process::server::{request, serve_lines};
 use std::collections::VecDeque;
 use std::io::Write;

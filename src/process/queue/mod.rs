@@ -8,22 +8,27 @@
 //! [`QueueError::Full`], a get that finds nothing is
 //! [`QueueError::Empty`] (a zero bound is Python's `block=False`).
 //!
-//! Two families:
-//! - **queues we build**: a ring in shared memory guarded by a robust
-//!   process-shared mutex and condition variables ([`shm`]), or by the
-//!   classic three counting semaphores; and their broken forms.
+//! Two families, one file per queue (crossbeam's `flavors/` way):
+//! - **queues we build**: a ring in shared memory ([`shm`]) guarded by a
+//!   robust process-shared mutex and condition variables
+//!   (`shm/locked.rs`), or by the classic three counting semaphores
+//!   (`shm/semaphores.rs`); and their broken forms (`shm/unlocked.rs`,
+//!   `shm/if_not_while.rs`). Or a server process that owns the items
+//!   ([`manager`]).
 //! - **kernel transports used as queues**: the kernel holds the items and
 //!   bounds them, a shared [`Ledger`] adds what the kernel lacks
 //!   (task_done/join and the closed flag):
 //!   - [`channel`]: a pipe, a fifo, a Unix stream or seqpacket socket
-//!     pair, a TCP connection; framing and process-shared locks keep items
-//!     whole where the transport does not. Plus their broken forms:
-//!     records above PIPE_BUF with no write lock (torn), and a reader that
-//!     takes one read of a stream for one record.
+//!     pair, a TCP connection (`channel/transport/`), cut into frames
+//!     (`channel/framing.rs`) and guarded by process-shared locks where
+//!     the transport does not keep items whole. Plus their broken forms:
+//!     records above PIPE_BUF with no write lock, torn
+//!     (`channel/pipe_large.rs`), and a reader that takes one read of a
+//!     stream for one record (`channel/unframed.rs`).
 //!   - [`mqueue`]: a POSIX message queue, bounded by `mq_maxmsg`.
 //!   - [`spool`]: a spool directory, one file per message, claimed by
 //!     atomic rename; and its broken form that claims by reading then
-//!     deleting.
+//!     deleting (`spool/read_then_delete.rs`).
 //!
 //! [`run`] drives any of them with producer and consumer processes and
 //! checks the run with the thread tier's invariants
@@ -52,6 +57,10 @@ pub const STOP: u64 = u64::MAX;
 /// How long a "blocking" operation may wait before it reports failure:
 /// nothing in racelab waits forever.
 pub const FOREVER: Duration = Duration::from_secs(30);
+
+/// How long a broken queue's race window waits for the other parties (see
+/// [`ProcessQueue::arm_race_window`]).
+pub const WINDOW: Duration = Duration::from_secs(5);
 
 /// The item producer `p` puts as its `seq`th.
 pub fn item(producer: usize, seq: usize) -> u64 {
@@ -332,31 +341,27 @@ impl Via {
     /// kernel transport's bound is its buffer's: `capacity` is for the
     /// rings.
     pub fn open(self, arena: &Arena, capacity: usize) -> io::Result<Box<dyn ProcessQueue>> {
-        use shm::{Flavor, ShmQueue};
-        use spool::{Claim, Spool};
-        let shm = |flavor| -> io::Result<Box<dyn ProcessQueue>> {
-            Ok(Box::new(ShmQueue::new(arena, capacity, flavor)?))
-        };
+        use shm::{IfNotWhile, Locked, Semaphores, ShmQueue, Unlocked, WhileLoop};
+        use spool::{ReadThenDelete, Rename, Spool};
+        fn boxed(queue: impl ProcessQueue + 'static) -> io::Result<Box<dyn ProcessQueue>> {
+            Ok(Box::new(queue))
+        }
         match self {
-            Via::Shm => shm(Flavor::Locked),
-            Via::ShmSemaphores => shm(Flavor::Semaphores),
-            Via::Manager => Ok(Box::new(manager::Manager::new(arena, capacity)?)),
-            Via::ShmUnlocked => shm(Flavor::Unlocked),
-            Via::ShmIf => shm(Flavor::IfNotWhile),
-            Via::MessageQueue => Ok(Box::new(mqueue::MessageQueue::new(arena, capacity)?)),
-            Via::Spool => Ok(Box::new(Spool::new(arena, capacity, Claim::Rename)?)),
-            Via::SpoolInPlace => Ok(Box::new(Spool::new(
-                arena,
-                capacity,
-                Claim::ReadThenDelete,
-            )?)),
+            Via::Shm => boxed(ShmQueue::<Locked<WhileLoop>>::new(arena, capacity)?),
+            Via::ShmSemaphores => boxed(ShmQueue::<Semaphores>::new(arena, capacity)?),
+            Via::Manager => boxed(manager::Manager::new(arena, capacity)?),
+            Via::ShmUnlocked => boxed(ShmQueue::<Unlocked>::new(arena, capacity)?),
+            Via::ShmIf => boxed(ShmQueue::<Locked<IfNotWhile>>::new(arena, capacity)?),
+            Via::MessageQueue => boxed(mqueue::MessageQueue::new(arena, capacity)?),
+            Via::Spool => boxed(Spool::<Rename>::new(arena, capacity)?),
+            Via::SpoolInPlace => boxed(Spool::<ReadThenDelete>::new(arena, capacity)?),
             Via::Pipe
             | Via::Fifo
             | Via::UnixStream
             | Via::Seqpacket
             | Via::Tcp
             | Via::PipeLarge
-            | Via::StreamUnframed => Ok(Box::new(channel::ChannelQueue::open(arena, self)?)),
+            | Via::StreamUnframed => boxed(channel::ChannelQueue::open(arena, self)?),
         }
     }
 }
@@ -364,5 +369,19 @@ impl Via {
 impl std::fmt::Display for Via {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_queue_is_known_by_one_name() {
+        for via in Via::ALL {
+            let json = serde_json::to_string(&via).unwrap();
+            assert_eq!(json, format!("\"{}\"", via.name()));
+            assert_eq!(Via::parse(via.name()), Some(via));
+        }
     }
 }

@@ -60,33 +60,26 @@
 //! the semaphores bound, so it is honest about the bound, and it may count
 //! a message a little before it appears in `new/` and after it left.
 //!
-//! **Broken: [`Claim::ReadThenDelete`]** (`spool-no-rename`): the lessons'
-//! claim, reading the smallest file in `new/` and then deleting it, with
-//! no atomic claim between. Two consumers can read the same file before
-//! either deletes it: both deliver the item (a duplicate), and the
-//! semaphores' count of items no longer matches the files (one file is
-//! left with no permit; a get's look without one still delivers it). When
-//! the duplicate is a sentinel, both consumers stop and the other sentinel
-//! stays in `new/`. A race window, armed only for a producer/consumer
-//! run, holds the first consumer between its read and its delete until the
-//! other consumer has read the same file, so the duplicate shows in every
-//! run. The window only waits; the read and the delete are the lessons'
-//! own.
+//! **Claim.** How a consumer claims a message file is the spool's
+//! [`Claim`]: [`Rename`] (above, correct) or [`ReadThenDelete`]
+//! (`spool-no-rename`, broken: the lessons' read then delete, with its
+//! race window; see `read_then_delete`).
 
-use super::ledger::poll_until;
-use super::shm::ShmQueue;
+mod read_then_delete;
+
+pub use read_then_delete::ReadThenDelete;
+
 use super::{FOREVER, Ledger, ProcessQueue, QueueError};
 use crate::os::arena::Arena;
 use crate::os::deadline;
 use crate::os::mapping::Mapped;
-use crate::process::lock::realtime_deadline;
-use std::cell::UnsafeCell;
+use crate::os::semaphore::Semaphore;
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, OpenOptions};
 use std::io::{self, ErrorKind, Write};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering::SeqCst};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 /// The spool's directory inside the arena.
@@ -95,27 +88,49 @@ pub const DIR: &str = "spool";
 /// The longest a get waits before it looks at the closed flag again.
 pub const SLICE: Duration = Duration::from_millis(10);
 
-/// How long the race window waits for the second reader.
-const WINDOW: Duration = Duration::from_secs(5);
-
 /// Keys are zero-padded to the digits of `u64::MAX`.
 const KEY_DIGITS: usize = 20;
 
 /// How a consumer claims a message file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    /// Rename it into `cur/`: atomic, one winner. Correct.
-    Rename,
-    /// Read it, then delete it: two readers can win. Broken.
-    ReadThenDelete,
+pub trait Claim: Send + Sync + Sized + 'static {
+    /// Made with the spool in `arena` (in the parent, before any fork).
+    fn new(arena: &Arena) -> io::Result<Self>;
+
+    /// Takes message `key` from `dir`'s `new/`: its item, or None if
+    /// another consumer took it first.
+    fn take(&self, dir: &Path, key: &OsStr) -> Result<Option<u64>, QueueError>;
+
+    /// Before the fork of a producer/consumer run: opens the race window,
+    /// if the claim has one.
+    fn arm(&self) {}
+}
+
+/// Rename the file into `cur/`: atomic, one winner. Correct.
+pub struct Rename;
+
+impl Claim for Rename {
+    fn new(_: &Arena) -> io::Result<Rename> {
+        Ok(Rename)
+    }
+
+    fn take(&self, dir: &Path, key: &OsStr) -> Result<Option<u64>, QueueError> {
+        let claimed = path(dir, "cur", key);
+        match fs::rename(path(dir, "new", key), &claimed) {
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            other => other?,
+        }
+        let bytes = fs::read(&claimed);
+        fs::remove_file(&claimed)?;
+        decode(&bytes?).map(Some)
+    }
 }
 
 #[repr(C)]
 struct Cells {
     /// Free slots: starts at capacity.
-    free: UnsafeCell<libc::sem_t>,
+    free: Semaphore,
     /// Published messages not yet claimed: starts at 0.
-    items: UnsafeCell<libc::sem_t>,
+    items: Semaphore,
     /// The next message key.
     next_key: AtomicU64,
     /// Slots held under the semaphore accounting, and the most at once.
@@ -123,30 +138,25 @@ struct Cells {
     high_water: AtomicI64,
     /// 1 once close posted its batons.
     batons: AtomicU32,
-    /// The race window: key + 1 of the file the first reader holds (0:
-    /// none yet), 1 once another reader read it too, 1 once shut.
-    window_key: AtomicU64,
-    window_joined: AtomicU32,
-    window_closed: AtomicU32,
 }
 
-// SAFETY: atomics are Sync; the semaphores are process-shared objects used
-// only through libc on their pointers.
-unsafe impl Sync for Cells {}
-
-pub struct Spool {
+/// A spool directory whose consumers claim a message as `C` says.
+pub struct Spool<C: Claim = Rename> {
     dir: PathBuf,
     cells: Mapped<Cells>,
     ledger: Ledger,
     capacity: usize,
-    claim: Claim,
-    /// The race window is armed (a run's parent did, before the fork).
-    armed: AtomicBool,
+    claim: C,
 }
 
-/// `deadline` as an absolute CLOCK_REALTIME time, at most `cap` from now.
-fn realtime(deadline: Instant, cap: Duration) -> libc::timespec {
-    realtime_deadline(deadline.saturating_duration_since(Instant::now()).min(cap))
+/// `sub/key` in the spool at `dir`.
+fn path(dir: &Path, sub: &str, key: impl AsRef<OsStr>) -> PathBuf {
+    dir.join(sub).join(key.as_ref())
+}
+
+/// What is left until `deadline`, at most `cap`.
+fn left(deadline: Instant, cap: Duration) -> Duration {
+    deadline.saturating_duration_since(Instant::now()).min(cap)
 }
 
 fn decode(bytes: &[u8]) -> Result<u64, QueueError> {
@@ -156,9 +166,9 @@ fn decode(bytes: &[u8]) -> Result<u64, QueueError> {
     Ok(u64::from_le_bytes(bytes))
 }
 
-impl Spool {
+impl<C: Claim> Spool<C> {
     /// Makes the spool in `arena` (in the parent, before any fork).
-    pub fn new(arena: &Arena, capacity: usize, claim: Claim) -> io::Result<Spool> {
+    pub fn new(arena: &Arena, capacity: usize) -> io::Result<Spool<C>> {
         // SEM_VALUE_MAX on Linux: a semaphore counts up to INT_MAX.
         let max = i32::MAX as usize;
         if capacity == 0 || capacity > max {
@@ -180,18 +190,15 @@ impl Spool {
         let c = cells.get();
         for (sem, value) in [(&c.free, capacity as u32), (&c.items, 0)] {
             // SAFETY: the semaphore lives in the shared mapping nobody uses
-            // yet; pshared = 1: processes share it.
-            if unsafe { libc::sem_init(sem.get(), 1, value) } != 0 {
-                return Err(io::Error::last_os_error());
-            }
+            // yet.
+            unsafe { sem.init(value)? };
         }
         Ok(Spool {
             dir,
             cells,
             ledger: Ledger::new(arena, "spool")?,
             capacity,
-            claim,
-            armed: AtomicBool::new(false),
+            claim: C::new(arena)?,
         })
     }
 
@@ -200,7 +207,7 @@ impl Spool {
     }
 
     fn path(&self, sub: &str, key: impl AsRef<OsStr>) -> PathBuf {
-        self.dir.join(sub).join(key.as_ref())
+        path(&self.dir, sub, key)
     }
 
     /// Closed, and no put can still add a message.
@@ -252,7 +259,7 @@ impl Spool {
             if let Some(before) = &before {
                 let seen_twice = keys.iter().take_while(|k| before.binary_search(k).is_ok());
                 for key in seen_twice {
-                    if let Some(item) = self.take(key)? {
+                    if let Some(item) = self.claim.take(&self.dir, key)? {
                         return Ok(Some(item));
                     }
                 }
@@ -266,67 +273,10 @@ impl Spool {
         }
     }
 
-    /// Takes message `key` as the queue's [`Claim`] says; None if another
-    /// consumer took it first.
-    fn take(&self, key: &OsStr) -> Result<Option<u64>, QueueError> {
-        let queued = self.path("new", key);
-        match self.claim {
-            Claim::Rename => {
-                let claimed = self.path("cur", key);
-                match fs::rename(&queued, &claimed) {
-                    Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-                    other => other?,
-                }
-                let bytes = fs::read(&claimed);
-                fs::remove_file(&claimed)?;
-                decode(&bytes?).map(Some)
-            }
-            Claim::ReadThenDelete => {
-                let bytes = match fs::read(&queued) {
-                    Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-                    other => other?,
-                };
-                self.window(key);
-                // The bug: whoever read it, deletes it, and delivers it.
-                match fs::remove_file(&queued) {
-                    Err(e) if e.kind() == ErrorKind::NotFound => {}
-                    other => other?,
-                }
-                decode(&bytes).map(Some)
-            }
-        }
-    }
-
-    /// The read-then-delete race window: the first reader waits between
-    /// its read and its delete until another reader has read the same file
-    /// (or the window's bound passes); later readers go straight on.
-    fn window(&self, key: &OsStr) {
-        let c = self.c();
-        if !self.armed.load(SeqCst) || c.window_closed.load(SeqCst) != 0 {
-            return;
-        }
-        // Any name may be planted in `new/`: u64::MAX too, which has no + 1.
-        let mark = key.to_str().and_then(|k| k.parse::<u64>().ok());
-        let Some(mark) = mark.and_then(|k| k.checked_add(1)) else {
-            return;
-        };
-        match c.window_key.compare_exchange(0, mark, SeqCst, SeqCst) {
-            Ok(_) => {
-                let _waiting = crate::os::progress::in_window();
-                poll_until(WINDOW, || {
-                    c.window_joined.load(SeqCst) != 0 || c.window_closed.load(SeqCst) != 0
-                });
-                c.window_closed.store(1, SeqCst);
-            }
-            Err(held) if held == mark => c.window_joined.store(1, SeqCst),
-            Err(_) => {}
-        }
-    }
-
     /// A get is done with its slot.
     fn release(&self) {
         self.c().held.fetch_sub(1, SeqCst);
-        ShmQueue::sem_post(&self.c().free);
+        self.c().free.post();
     }
 }
 
@@ -346,13 +296,13 @@ pub fn files_left(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(left)
 }
 
-impl ProcessQueue for Spool {
+impl<C: Claim> ProcessQueue for Spool<C> {
     fn capacity(&self) -> Option<usize> {
         Some(self.capacity)
     }
 
     fn arm_race_window(&self) {
-        self.armed.store(true, SeqCst);
+        self.claim.arm();
     }
 
     fn put(&self, item: u64, within: Duration) -> Result<(), QueueError> {
@@ -362,7 +312,7 @@ impl ProcessQueue for Spool {
         let c = self.c();
         let deadline = deadline(within);
         let _blocked = self.ledger.blocking();
-        if !ShmQueue::sem_wait(&c.free, &realtime(deadline, FOREVER * 1000))? {
+        if !c.free.wait(left(deadline, FOREVER * 1000))? {
             return Err(if self.ledger.is_closed() {
                 QueueError::Closed
             } else {
@@ -373,7 +323,7 @@ impl ProcessQueue for Spool {
         // flag before it looks at the count: one of us sees the other).
         let Ok(_putting) = self.ledger.start_put() else {
             // The permit may be close's baton: pass it on.
-            ShmQueue::sem_post(&c.free);
+            c.free.post();
             return Err(QueueError::Closed);
         };
         let held = c.held.fetch_add(1, SeqCst) + 1;
@@ -382,7 +332,7 @@ impl ProcessQueue for Spool {
         let published = self.publish(item);
         self.ledger.did_put(item, published.is_ok());
         match published {
-            Ok(()) => ShmQueue::sem_post(&c.items),
+            Ok(()) => c.items.post(),
             Err(_) => self.release(),
         }
         Ok(published?)
@@ -395,7 +345,7 @@ impl ProcessQueue for Spool {
         loop {
             // A permit says a message was published: look at once. Without
             // one, look anyway once per slice (see the module docs).
-            let permit = ShmQueue::sem_wait(&c.items, &realtime(deadline, SLICE))?;
+            let permit = c.items.wait(left(deadline, SLICE))?;
             // Looked at before the claim: if it holds and the claim then
             // finds nothing, the spool was empty after the last put.
             let drained = self.drained_when_empty();
@@ -409,7 +359,7 @@ impl ProcessQueue for Spool {
                 // Close's baton: pass it on. (Before close, a permit with
                 // nothing to claim is one whose message a get took while
                 // looking without a permit: it is spent.)
-                ShmQueue::sem_post(&c.items);
+                c.items.post();
             }
             if drained {
                 return Err(QueueError::Closed);
@@ -432,8 +382,8 @@ impl ProcessQueue for Spool {
         self.ledger.wait_for_puts(FOREVER);
         if c.batons.swap(1, SeqCst) == 0 {
             // One baton each way; every waiter it wakes passes it on.
-            ShmQueue::sem_post(&c.items);
-            ShmQueue::sem_post(&c.free);
+            c.items.post();
+            c.free.post();
         }
         Ok(())
     }
