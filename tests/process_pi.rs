@@ -6,14 +6,14 @@
 
 mod common;
 
-use racelab::lessons::pi::{self, Mechanism};
+use racelab::lessons::pi::{self, Via};
 use racelab::os::arena::{base_dir, leftovers};
 
 /// Enough terms to make every worker's slice non-trivial, few enough for a
 /// debug build.
 const TERMS: u64 = 200_000;
 
-fn delivers_pi(via: Mechanism) {
+fn delivers_pi(via: Via) {
     let run = pi::pi(via, 10, TERMS).unwrap_or_else(|e| panic!("pi via {via}: {e}"));
     assert!(
         run.error <= 1e-9,
@@ -49,43 +49,43 @@ common::forked_tests! {
 
     #[test]
     fn pipe_delivers_every_partial_sum() {
-        delivers_pi(Mechanism::Pipe);
+        delivers_pi(Via::Pipe);
     }
 
     #[test]
     fn fifo_at_a_private_path_delivers_every_partial_sum() {
-        delivers_pi(Mechanism::Fifo);
+        delivers_pi(Via::Fifo);
     }
 
     #[test]
     fn message_queue_delivers_every_partial_sum() {
-        delivers_pi(Mechanism::MessageQueue);
+        delivers_pi(Via::MessageQueue);
     }
 
     #[test]
     fn shared_memory_delivers_every_partial_sum() {
-        delivers_pi(Mechanism::SharedMemory);
+        delivers_pi(Via::SharedMemory);
     }
 
     #[test]
     fn unix_socket_delivers_every_partial_sum() {
-        delivers_pi(Mechanism::UnixSocket);
+        delivers_pi(Via::UnixSocket);
     }
 
     #[test]
     fn tcp_on_loopback_delivers_every_partial_sum() {
-        delivers_pi(Mechanism::Tcp);
+        delivers_pi(Via::Tcp);
     }
 
     #[test]
     fn a_file_per_worker_delivers_every_partial_sum() {
-        delivers_pi(Mechanism::Files);
+        delivers_pi(Via::Files);
     }
 }
 
 #[test]
 fn zero_workers_is_an_error_not_a_panic() {
     let _tidy = common::Tidy::new();
-    let err = pi::pi(Mechanism::Pipe, 0, 10).unwrap_err();
+    let err = pi::pi(Via::Pipe, 0, 10).unwrap_err();
     assert!(err.to_string().contains("at least one worker"), "{err}");
 }

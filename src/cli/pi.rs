@@ -4,7 +4,7 @@
 
 use super::range::{text, whole};
 use super::{CliError, Finish, Out};
-use crate::lessons::pi::{self, Mechanism, PiRun};
+use crate::lessons::pi::{self, PiRun, Via};
 use clap::Args as ClapArgs;
 use clap::builder::StringValueParser;
 
@@ -31,11 +31,11 @@ pub struct Args {
 
 impl Args {
     /// The mechanisms `--via` names.
-    pub(super) fn validate(&self) -> Result<Vec<Mechanism>, CliError> {
+    pub(super) fn validate(&self) -> Result<Vec<Via>, CliError> {
         match self.via.as_str() {
-            "all" => Ok(Mechanism::ALL.to_vec()),
-            name => Mechanism::parse(name).map(|m| vec![m]).ok_or_else(|| {
-                let known: Vec<&str> = Mechanism::ALL.iter().map(|m| m.name()).collect();
+            "all" => Ok(Via::ALL.to_vec()),
+            name => Via::parse(name).map(|m| vec![m]).ok_or_else(|| {
+                let known: Vec<&str> = Via::ALL.iter().map(|m| m.name()).collect();
                 CliError::bad_input(format!(
                     "unknown mechanism `{name}` for --via (known: {}, all)",
                     known.join(", ")

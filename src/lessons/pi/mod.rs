@@ -2,7 +2,7 @@
 //!
 //! Ten workers each sum a slice of the series `sum 1/(2k+1)^2, k < n` and
 //! hand their partial sum to the parent, which prints `pi = sqrt(8 *
-//! total)`. The hand-over goes through one [`Mechanism`] at a time: an
+//! total)`. The hand-over goes through one [`Via`] at a time: an
 //! anonymous pipe, a named pipe, a POSIX message queue, shared memory, a
 //! Unix socket, TCP on loopback, or a file per worker. Every mechanism must
 //! deliver every partial sum exactly once; the parent adds them in worker
@@ -28,16 +28,30 @@ use std::io;
 use std::time::{Duration, Instant};
 
 /// How the partial sums reach the parent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
-pub enum Mechanism {
+#[strum(serialize_all = "kebab-case")]
+pub enum Via {
     /// An anonymous pipe, inherited across fork (parent and children only).
     Pipe,
     /// A named pipe (fifo) in the run's private directory.
     Fifo,
     /// A POSIX message queue, bounded by the kernel.
+    #[strum(serialize = "mqueue")]
     MessageQueue,
     /// A `MAP_SHARED` mapping: one slot per worker.
+    #[strum(serialize = "shm")]
     SharedMemory,
     /// A Unix domain stream socket, one connection per worker.
     UnixSocket,
@@ -47,37 +61,25 @@ pub enum Mechanism {
     Files,
 }
 
-impl Mechanism {
-    pub const ALL: [Mechanism; 7] = [
-        Mechanism::Pipe,
-        Mechanism::Fifo,
-        Mechanism::MessageQueue,
-        Mechanism::SharedMemory,
-        Mechanism::UnixSocket,
-        Mechanism::Tcp,
-        Mechanism::Files,
+impl Via {
+    pub const ALL: [Via; 7] = [
+        Via::Pipe,
+        Via::Fifo,
+        Via::MessageQueue,
+        Via::SharedMemory,
+        Via::UnixSocket,
+        Via::Tcp,
+        Via::Files,
     ];
 
+    /// Its name on the command line (`pipe`, `mqueue`, `unix-socket`).
     pub fn name(self) -> &'static str {
-        match self {
-            Mechanism::Pipe => "pipe",
-            Mechanism::Fifo => "fifo",
-            Mechanism::MessageQueue => "mqueue",
-            Mechanism::SharedMemory => "shm",
-            Mechanism::UnixSocket => "unix-socket",
-            Mechanism::Tcp => "tcp",
-            Mechanism::Files => "files",
-        }
+        self.into()
     }
 
-    pub fn parse(name: &str) -> Option<Mechanism> {
-        Mechanism::ALL.into_iter().find(|m| m.name() == name)
-    }
-}
-
-impl std::fmt::Display for Mechanism {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+    /// The route named `name`, if any.
+    pub fn parse(name: &str) -> Option<Via> {
+        name.parse().ok()
     }
 }
 
@@ -148,7 +150,7 @@ pub fn reference(workers: usize, terms: u64) -> f64 {
 /// One computation of pi through one mechanism.
 #[derive(Debug, Clone, Serialize)]
 pub struct PiRun {
-    pub via: Mechanism,
+    pub via: Via,
     pub pi: f64,
     /// |pi - the single-process pi|.
     pub error: f64,
@@ -161,19 +163,19 @@ pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// Computes pi with `workers` processes summing `terms` terms, handing the
 /// partial sums over through `via`.
-pub fn pi(via: Mechanism, workers: usize, terms: u64) -> io::Result<PiRun> {
+pub fn pi(via: Via, workers: usize, terms: u64) -> io::Result<PiRun> {
     match via {
-        Mechanism::Pipe => run::<pipe::Pipe>(via, workers, terms),
-        Mechanism::Fifo => run::<fifo::Fifo>(via, workers, terms),
-        Mechanism::MessageQueue => run::<mqueue::MessageQueue>(via, workers, terms),
-        Mechanism::SharedMemory => run::<shm::Slots>(via, workers, terms),
-        Mechanism::UnixSocket => run::<stream::Unix>(via, workers, terms),
-        Mechanism::Tcp => run::<stream::Tcp>(via, workers, terms),
-        Mechanism::Files => run::<files::Files>(via, workers, terms),
+        Via::Pipe => run::<pipe::Pipe>(via, workers, terms),
+        Via::Fifo => run::<fifo::Fifo>(via, workers, terms),
+        Via::MessageQueue => run::<mqueue::MessageQueue>(via, workers, terms),
+        Via::SharedMemory => run::<shm::Slots>(via, workers, terms),
+        Via::UnixSocket => run::<stream::Unix>(via, workers, terms),
+        Via::Tcp => run::<stream::Tcp>(via, workers, terms),
+        Via::Files => run::<files::Files>(via, workers, terms),
     }
 }
 
-fn run<M: Mailbox>(via: Mechanism, workers: usize, terms: u64) -> io::Result<PiRun> {
+fn run<M: Mailbox>(via: Via, workers: usize, terms: u64) -> io::Result<PiRun> {
     if workers == 0 {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -262,4 +264,30 @@ fn read_records(
             read_exact_until(fd, &mut record, deadline).map(|()| Partial::decode(&record))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Via;
+
+    #[test]
+    fn every_route_has_one_name_that_parses_back() {
+        let names: Vec<&str> = Via::ALL.iter().map(|v| v.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "pipe",
+                "fifo",
+                "mqueue",
+                "shm",
+                "unix-socket",
+                "tcp",
+                "files"
+            ]
+        );
+        for via in Via::ALL {
+            assert_eq!(Via::parse(via.name()), Some(via));
+            assert_eq!(via.to_string(), via.name());
+        }
+    }
 }
