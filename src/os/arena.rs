@@ -1,11 +1,12 @@
 //! A private, uniquely named directory for one run's files: the ticket
 //! database, the shared memory region, lock files, the server's socket.
 //!
-//! The lessons' fifo lived at a fixed path in /tmp: two runs collided and
-//! another user could plant a file there. Here every run gets its own
-//! directory, mode 0700, named `racelab-<pid>-<n>-<random>`, under /dev/shm
-//! (tmpfs: memory, not disk) when it is usable, else in the temporary
-//! directory (`TMPDIR`), which the run then says once on stderr. The
+//! A fifo at a fixed path in /tmp is a pitfall (docs/scenarios.md
+//! "Pitfalls"): two runs collide and another user can plant a file there.
+//! Here every run gets its own directory, mode 0700, named
+//! `racelab-<pid>-<n>-<random>`, under /dev/shm (tmpfs: memory, not disk)
+//! when it is usable, else in the temporary directory (`TMPDIR`), which
+//! the run then says once on stderr. The
 //! [`tempfile::TempDir`] guard removes it when the arena is dropped, even
 //! when a test fails; a signal or a SIGKILL is `cleanup`'s business: the
 //! pid in the name says whose directory it is, and the first arena a
@@ -56,6 +57,8 @@ pub struct Arena {
 }
 
 impl Arena {
+    /// Makes a fresh private directory for this run (sweeping dead runs'
+    /// leftovers first, once per process).
     pub fn new() -> std::io::Result<Arena> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         static SWEPT: std::sync::Once = std::sync::Once::new();
@@ -75,6 +78,7 @@ impl Arena {
         Ok(Arena { dir })
     }
 
+    /// The directory itself.
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

@@ -46,6 +46,7 @@ const ORPHANED: i32 = 3;
 /// Why a worker gave no result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
+    /// The worker's body panicked; the panic's message.
     Panicked(String),
     /// Exited or was killed without a result (the status says how).
     Died(String),

@@ -20,7 +20,9 @@ use std::path::PathBuf;
 /// with [`NoRoom::of`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoRoom {
+    /// The file backing the mapping.
     pub path: PathBuf,
+    /// The size the mapping asked for.
     pub bytes: u64,
 }
 

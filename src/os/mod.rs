@@ -1,5 +1,5 @@
-//! What the processes tier and the lessons build on: the operating
-//! system's pieces, each wrapped once.
+//! What the processes tier and [`lessons`](crate::lessons) build on: the
+//! operating system's pieces, each wrapped once.
 //!
 //! - [`arena`]: a run's private directory (in /dev/shm, or the temporary
 //!   directory when /dev/shm is missing), removed with the run.

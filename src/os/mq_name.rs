@@ -1,8 +1,9 @@
 //! A POSIX message queue's name, private by construction.
 //!
-//! The lessons' names were predictable (`/racelab-<pid>-<n>`): another
-//! user could create one first and deny the run, and a queue left by a
-//! killed run made the next run with the same pid fail with "File exists".
+//! A predictable name (`/racelab-<pid>-<n>`, as racelab's queues once
+//! had) lets another user create it first and deny the run, and a queue
+//! left by a killed run makes the next run with the same pid fail with
+//! "File exists".
 //! Here a name is `/racelab-<pid>-<random>`: 64 bits from the kernel's
 //! random source, so nobody can guess it in advance. It is created with
 //! `O_EXCL` (an existing name is an error that names the queue, never a

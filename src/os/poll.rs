@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 /// look up to `most`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Nap {
+    /// The sleep after the first look.
     pub first: Duration,
+    /// The longest sleep, once doubling reaches it.
     pub most: Duration,
 }
 

@@ -77,6 +77,7 @@ impl Step {
             .unwrap_or(Step::Running)
     }
 
+    /// The step in words, as a stall report prints it (`waiting for the lock`).
     pub fn describe(self) -> &'static str {
         match self {
             Step::Starting => "not started",
@@ -105,6 +106,7 @@ struct Record {
 /// Where one worker was when the parent looked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
+    /// The step it was in.
     pub step: Step,
     /// Operations it had completed.
     pub done: u64,
@@ -243,6 +245,8 @@ pub fn in_window() -> WindowGuard {
     WindowGuard(before)
 }
 
+/// A worker's stay in a race window (from [`in_window`]): dropping it puts
+/// back the step the worker was in.
 pub struct WindowGuard(Option<u32>);
 
 impl Drop for WindowGuard {
@@ -262,6 +266,8 @@ pub struct Watchdog {
 }
 
 impl Watchdog {
+    /// A watchdog that calls the run stuck after `stall` without progress,
+    /// counting from now.
     pub fn new(stall: Duration) -> Watchdog {
         Watchdog {
             stall,

@@ -106,7 +106,9 @@ impl AsRef<WindowCell> for WindowCell {
 /// in a [`WindowCell`] in shared memory.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
+    /// How many processes the window waits for before it closes.
     pub parties: u32,
+    /// How long a party inside waits at most for the others.
     pub hold: Duration,
 }
 

@@ -26,7 +26,9 @@ use std::time::Duration;
 /// One recorded step of one worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
+    /// The worker's index, as the backend numbers its threads (`Backend::worker`).
     pub worker: usize,
+    /// What the worker did.
     pub action: Action,
 }
 
@@ -36,35 +38,55 @@ pub struct Step {
 pub enum Action {
     /// An operation of the model began (`increment`, `buy(2)`, `put(P0#1)`).
     Call {
+        /// The operation and its arguments, as printed.
         op: String,
     },
     /// The operation returned.
     Return {
+        /// The operation, as in its [`Action::Call`].
         op: String,
+        /// What it returned, as printed (`seat 0`, `sold out`, `closed`).
         result: String,
     },
+    /// A read of a shared variable.
     Read {
+        /// The variable's name (`x`, `left`, `len`).
         var: &'static str,
+        /// The value read.
         value: i64,
     },
+    /// A write of a shared variable.
     Write {
+        /// The variable's name.
         var: &'static str,
+        /// The value written.
         value: i64,
     },
+    /// The worker took the strategy's lock.
     Acquire {
+        /// The strategy's name (`Lock::NAME`).
         lock: &'static str,
     },
+    /// The worker let the lock go.
     Release {
+        /// The strategy's name (`Lock::NAME`).
         lock: &'static str,
     },
+    /// The worker went to sleep on a condition.
     Wait {
+        /// The condition's name (`not_empty`, `not_full`, `all_done`).
         on: &'static str,
     },
+    /// The worker woke from a condition wait.
     Woke {
+        /// The condition it slept on.
         on: &'static str,
     },
+    /// The worker signalled a condition.
     Notify {
+        /// The condition signalled.
         on: &'static str,
+        /// `notify_all` rather than `notify_one`.
         all: bool,
     },
 }
@@ -83,6 +105,7 @@ struct Inner {
 /// What the probe knows about a run so far.
 #[derive(Debug, Default, Clone)]
 pub struct ProbeState {
+    /// Every step recorded, in the order they happened (empty unless recording).
     pub steps: Vec<Step>,
     /// The condition each blocked worker waits on, by worker index.
     pub waiting: BTreeMap<usize, &'static str>,
@@ -171,10 +194,13 @@ impl Probe {
         }
     }
 
+    /// Records the start of a model operation (`op` is built only when
+    /// recording).
     pub fn call(&self, op: impl FnOnce() -> String) {
         self.record(|| Action::Call { op: op() });
     }
 
+    /// Records that the operation `op` returned `result`.
     pub fn ret(&self, op: impl FnOnce() -> String, result: impl FnOnce() -> String) {
         self.record(|| Action::Return {
             op: op(),
@@ -182,18 +208,22 @@ impl Probe {
         });
     }
 
+    /// Records a read of the shared variable `var`.
     pub fn read(&self, var: &'static str, value: i64) {
         self.record(|| Action::Read { var, value });
     }
 
+    /// Records a write of the shared variable `var`.
     pub fn write(&self, var: &'static str, value: i64) {
         self.record(|| Action::Write { var, value });
     }
 
+    /// Records that the worker took the lock named `lock`.
     pub fn acquire(&self, lock: &'static str) {
         self.record(|| Action::Acquire { lock });
     }
 
+    /// Records that the worker released the lock named `lock`.
     pub fn release(&self, lock: &'static str) {
         self.record(|| Action::Release { lock });
     }
@@ -278,6 +308,7 @@ pub struct RaceWindow {
 }
 
 impl RaceWindow {
+    /// A window that waits for `parties` threads, holding each at most `hold`.
     pub fn new(parties: usize, hold: Duration) -> Self {
         RaceWindow {
             parties: u32::try_from(parties).unwrap_or(u32::MAX),

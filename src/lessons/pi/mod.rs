@@ -1,4 +1,4 @@
-//! The lessons' IPC mechanisms (docs/scenarios.md §5), each computing pi.
+//! The IPC mechanisms of docs/scenarios.md §5, each computing pi.
 //!
 //! Ten workers each sum a slice of the series `sum 1/(2k+1)^2, k < n` and
 //! hand their partial sum to the parent, which prints `pi = sqrt(8 *
@@ -9,9 +9,10 @@
 //! order, so every mechanism gives the same pi to the last bit, and it is
 //! checked against a single-process sum.
 //!
-//! Every path lives in the run's private [`Arena`] (the lessons' fifo at a
-//! fixed path in /tmp is a pitfall); every wait has a deadline; every
-//! resource (fifo, queue, socket file, mapping) is removed by a guard.
+//! Every path lives in the run's private [`Arena`] (a fifo at a fixed path
+//! in /tmp is a pitfall, docs/scenarios.md "Pitfalls"); every wait has a
+//! deadline; every resource (fifo, queue, socket file, mapping) is removed
+//! by a guard.
 
 mod fifo;
 mod files;
@@ -62,6 +63,7 @@ pub enum Via {
 }
 
 impl Via {
+    /// Every route, in the order `racelab pi --via all` runs them.
     pub const ALL: [Via; 7] = [
         Via::Pipe,
         Via::Fifo,
@@ -88,13 +90,17 @@ impl Via {
 /// write of one record to a pipe is atomic even with many writers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Partial {
+    /// The index of the worker that summed this slice.
     pub worker: u32,
+    /// Its slice's sum.
     pub sum: f64,
 }
 
 impl Partial {
+    /// Bytes of one encoded record.
     pub const SIZE: usize = 12;
 
+    /// The record as it goes on the wire.
     pub fn encode(self) -> [u8; Self::SIZE] {
         let mut bytes = [0; Self::SIZE];
         bytes[..4].copy_from_slice(&self.worker.to_le_bytes());
@@ -102,6 +108,7 @@ impl Partial {
         bytes
     }
 
+    /// The record read back from the wire.
     pub fn decode(bytes: &[u8; Self::SIZE]) -> Self {
         let worker = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
         let bits = u64::from_le_bytes(bytes[4..].try_into().expect("8 bytes"));
@@ -150,10 +157,13 @@ pub fn reference(workers: usize, terms: u64) -> f64 {
 /// One computation of pi through one mechanism.
 #[derive(Debug, Clone, Serialize)]
 pub struct PiRun {
+    /// The route the partial sums took.
     pub via: Via,
+    /// pi as the parent computed it from the partial sums.
     pub pi: f64,
     /// |pi - the single-process pi|.
     pub error: f64,
+    /// Wall time of the whole run: setup, the workers' sums and the hand-over.
     #[serde(serialize_with = "crate::tier::as_millis")]
     pub elapsed: Duration,
 }

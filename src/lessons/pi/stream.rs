@@ -2,7 +2,8 @@
 //! and TCP on 127.0.0.1 at a port the kernel picks. Each worker connects,
 //! writes one record and closes; the parent accepts one connection per
 //! worker and reads exactly one record from each. A stream has no message
-//! boundaries: reading "one recv = one message" is the lessons' bug.
+//! boundaries: reading "one recv = one message" is a bug
+//! (docs/scenarios.md "Pitfalls").
 //!
 //! Each listener takes connections only from its own workers; any other
 //! is closed unread, and the listener goes on listening:

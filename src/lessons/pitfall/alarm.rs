@@ -1,6 +1,6 @@
-//! The lessons' signal timeout: `open` of a fifo for reading blocks until
-//! a writer opens it; an alarm set before the open interrupts it, and
-//! `open` fails with EINTR instead of hanging for ever.
+//! The signal timeout of docs/scenarios.md §5: `open` of a fifo for
+//! reading blocks until a writer opens it; an alarm set before the open
+//! interrupts it, and `open` fails with EINTR instead of hanging for ever.
 //!
 //! The open runs in a forked worker: a single-threaded process, so the
 //! process-directed SIGALRM lands on the thread blocked in `open` (in a
@@ -18,17 +18,22 @@ use serde::{Deserialize, Serialize};
 use std::io;
 use std::time::{Duration, Instant};
 
+/// How the worker's blocking `open` of the fifo ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OpenOutcome {
     /// `open` failed with EINTR: the alarm cut the wait short.
     Interrupted,
     /// `open` returned: a writer was there.
     Opened,
+    /// Something else went wrong (installing the handler, or `open` with
+    /// another error); the text says what.
     Failed(String),
 }
 
+/// What the worker saw when it opened the fifo under an alarm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlarmReport {
+    /// How the open ended.
     pub outcome: OpenOutcome,
     /// How long the open took (reported, never asserted).
     pub waited_ms: u64,

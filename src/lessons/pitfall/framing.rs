@@ -1,6 +1,7 @@
-//! A stream socket carries bytes, not messages. The lessons' socket code
-//! took one `recv(1024)` as one message: when the writer sends twice
-//! before the reader reads, both messages arrive in that one read.
+//! A stream socket carries bytes, not messages (docs/scenarios.md
+//! "Pitfalls"). Code that takes one `recv(1024)` for one message breaks:
+//! when the writer sends twice before the reader reads, both messages
+//! arrive in that one read.
 //!
 //! To make that certain, the writer (a separate process) sends every
 //! message and exits before the parent reads at all. The fix is framing:
@@ -15,7 +16,7 @@ use std::os::unix::net::UnixStream;
 /// How the reader splits the stream into messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reading {
-    /// The lessons' way: each `read` of up to 1024 bytes is one message.
+    /// The broken way: each `read` of up to 1024 bytes is one message.
     OneReadPerMessage,
     /// A 4-byte length, then that many bytes.
     LengthFramed,

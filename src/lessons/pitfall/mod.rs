@@ -1,4 +1,4 @@
-//! The lessons' IPC pitfalls (docs/scenarios.md, "Pitfalls"), each built so the
+//! The IPC pitfalls of docs/scenarios.md ("Pitfalls"), each built so the
 //! broken form fails every run and its fix never does:
 //! - [`tear`]: writes larger than PIPE_BUF from several writers interleave
 //!   in one pipe; writes up to PIPE_BUF never do.

@@ -1,5 +1,6 @@
-//! The lessons' semaphore limiting concurrent database writers to 2: it
-//! bounds concurrency, it is not mutual exclusion.
+//! The semaphore of docs/scenarios.md §5 limiting concurrent database
+//! writers to 2: it bounds concurrency, it is not mutual exclusion
+//! (docs/scenarios.md "Pitfalls").
 //!
 //! Each writer takes a permit, counts itself inside, and stays until as
 //! many writers as there are permits are inside with it (or no writer is
@@ -29,10 +30,14 @@ struct Room {
     done: AtomicU32,
 }
 
+/// What the writers saw inside the semaphore.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PermitReport {
+    /// The semaphore's permits.
     pub permits: u32,
+    /// Writer processes that ran.
     pub writers: usize,
+    /// Entries made, by all writers together.
     pub entries: u32,
     /// Most writers inside at once.
     pub most_inside: u32,

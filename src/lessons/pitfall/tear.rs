@@ -1,7 +1,7 @@
 //! Several writers, one pipe. POSIX makes a write of at most PIPE_BUF
 //! bytes to a pipe atomic; a larger write may be split, and another
-//! writer's bytes land in the middle. The lessons' pipe code assumed
-//! otherwise.
+//! writer's bytes land in the middle (docs/scenarios.md "Pitfalls": pipe
+//! code that writes large messages from several writers assumes otherwise).
 //!
 //! Every message is `size` bytes, all equal to its writer's number, so the
 //! reader sees a tear as a message-sized chunk whose bytes are not all one
@@ -24,9 +24,12 @@ pub const CAPACITY: usize = 16 * 1024;
 /// Writes of at most this many bytes to a pipe are atomic.
 pub const PIPE_BUF: usize = libc::PIPE_BUF;
 
+/// What the reader found in the pipe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TearReport {
+    /// Writer processes that ran.
     pub writers: usize,
+    /// Bytes per message.
     pub size: usize,
     /// Message-sized chunks read.
     pub chunks: usize,
@@ -71,7 +74,7 @@ pub fn pipe_writers(writers: usize, messages: usize, size: usize) -> io::Result<
     Ok(classify(&stream, writers, size))
 }
 
-/// One `write` call for the whole message, as the lessons' code made. A
+/// One `write` call for the whole message, as the broken pipe code makes. A
 /// blocking pipe write returns short only on a signal; none is sent here.
 fn write_one(fd: &impl AsFd, message: &[u8]) -> io::Result<()> {
     let written = nix::unistd::write(fd, message)?;

@@ -35,9 +35,19 @@ const MQUEUE_FS: &str = "/dev/mqueue";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Swept {
     /// A run's directory (or a stray file named like one).
-    Path { path: PathBuf, owner: u32 },
+    Path {
+        /// Where it was.
+        path: PathBuf,
+        /// The pid in its name: the run that made it, now gone.
+        owner: u32,
+    },
     /// A POSIX message queue.
-    Queue { name: String, owner: u32 },
+    Queue {
+        /// Its name, as `mq_unlink` takes it (`/racelab-<pid>-...`).
+        name: String,
+        /// The pid in its name: the run that made it, now gone.
+        owner: u32,
+    },
 }
 
 impl std::fmt::Display for Swept {

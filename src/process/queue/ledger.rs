@@ -36,6 +36,8 @@ struct Cells {
     putting: AtomicU32,
 }
 
+/// A queue's shared counters and closed flag, in a mapping every forked
+/// worker inherits.
 pub struct Ledger {
     cells: Mapped<Cells>,
 }
@@ -82,6 +84,8 @@ impl Ledger {
         }
     }
 
+    /// Marks one item taken as processed; refused when no taken item is
+    /// left unmarked.
     pub fn task_done(&self) -> Result<(), QueueError> {
         let c = self.c();
         c.taken
@@ -134,22 +138,27 @@ impl Ledger {
         poll_until(within, || putting.load(SeqCst) == 0)
     }
 
+    /// Sets the closed flag: puts are refused from now on.
     pub fn close(&self) {
         self.c().closed.store(1, SeqCst);
     }
 
+    /// Whether the queue was closed.
     pub fn is_closed(&self) -> bool {
         self.c().closed.load(SeqCst) != 0
     }
 
+    /// Items put so far (sentinels excluded).
     pub fn put_count(&self) -> u64 {
         self.c().put_count.load(SeqCst)
     }
 
+    /// Items marked done so far.
     pub fn processed(&self) -> u64 {
         self.c().processed.load(SeqCst)
     }
 
+    /// Items put and not yet marked done: what a join waits for.
     pub fn unfinished(&self) -> u64 {
         self.c().unfinished.load(SeqCst)
     }
@@ -167,6 +176,7 @@ impl Ledger {
     }
 }
 
+/// A put under way (from [`Ledger::start_put`]); dropping it ends the put.
 pub struct Putting<'a>(&'a Ledger);
 
 impl Drop for Putting<'_> {
@@ -175,6 +185,8 @@ impl Drop for Putting<'_> {
     }
 }
 
+/// A worker blocked in the queue (from [`Ledger::blocking`]); dropping it
+/// counts the worker out.
 pub struct Blocked<'a>(&'a Ledger);
 
 impl Drop for Blocked<'_> {

@@ -1,5 +1,5 @@
-//! The lessons' `Manager` queue (docs/scenarios.md §3: "a process-safe queue
-//! lives in a server process"): one server process owns the items in its
+//! The manager queue of docs/scenarios.md §3 ("a process-safe queue lives
+//! in a server process"): one server process owns the items in its
 //! own memory, a `VecDeque` bounded at the capacity, and answers one
 //! request per connection over a Unix socket in the run's private arena.
 //! It serves one request at a time, so each put and get is atomic by
@@ -32,6 +32,7 @@ use std::time::Duration;
 /// How long the server lives at most (a run takes well under a second).
 const LIFETIME: Duration = Duration::from_secs(300);
 
+/// A queue owned by a server process, reached over a Unix socket.
 pub struct Manager {
     path: PathBuf,
     capacity: usize,

@@ -51,7 +51,8 @@ use serde::Serialize;
 use std::io;
 use std::time::Duration;
 
-/// The item that tells a consumer to stop (the lessons' `None`).
+/// The item that tells a consumer to stop: the sentinel of
+/// docs/scenarios.md §4.
 pub const STOP: u64 = u64::MAX;
 
 /// How long a "blocking" operation may wait before it reports failure:
@@ -72,6 +73,9 @@ pub fn split(item: u64) -> (u32, u32) {
     ((item >> 32) as u32, item as u32)
 }
 
+/// Why a process queue refused an operation: the thread queue's refusals
+/// (Full, Empty, Closed, task_done and join), and the ways a queue across
+/// processes can fail besides.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum QueueError {
     /// A put found no room within its bound (Python's `queue.Full`).
@@ -131,9 +135,10 @@ impl From<nix::errno::Errno> for QueueError {
     }
 }
 
-/// A timeout in seconds as the lessons give it: negative or not a number
-/// is refused, as `queue.Queue.put(timeout=-1)` refuses it; so is one
-/// beyond a year (infinity included): nothing in racelab waits forever.
+/// A timeout in seconds as Python's `queue.Queue` takes it: negative or
+/// not a number is refused, as `queue.Queue.put(timeout=-1)` refuses it;
+/// so is one beyond a year (infinity included): nothing in racelab waits
+/// forever.
 pub fn timeout(seconds: f64) -> Result<Duration, QueueError> {
     if seconds.is_nan() || seconds < 0.0 {
         return Err(QueueError::NegativeTimeout);
@@ -147,7 +152,9 @@ pub fn timeout(seconds: f64) -> Result<Duration, QueueError> {
 /// What a worker does with the queue after the fork.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// Puts items.
     Producer,
+    /// Gets items.
     Consumer,
 }
 
@@ -215,7 +222,8 @@ pub enum Via {
     Shm,
     /// Shared-memory ring, counting semaphores (empty, full, mutex).
     ShmSemaphores,
-    /// The lessons' Manager: a server process owns the items.
+    /// The manager design (docs/scenarios.md §3): a server process owns
+    /// the items.
     Manager,
     /// Broken: the ring with no lock at all.
     ShmUnlocked,
@@ -249,6 +257,8 @@ pub enum Via {
 }
 
 impl Via {
+    /// Every process queue, the correct ones first, in the order
+    /// `racelab queue --via all` runs them.
     pub const ALL: [Via; 15] = [
         Via::Shm,
         Via::ShmSemaphores,
@@ -267,6 +277,7 @@ impl Via {
         Via::StreamUnframed,
     ];
 
+    /// Its name on the command line and in JSON (`shm`, `pipe-large`).
     pub fn name(self) -> &'static str {
         match self {
             Via::Shm => "shm",
@@ -287,6 +298,7 @@ impl Via {
         }
     }
 
+    /// The queue named `name`, if any.
     pub fn parse(name: &str) -> Option<Via> {
         Via::ALL.into_iter().find(|v| v.name() == name)
     }

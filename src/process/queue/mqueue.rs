@@ -101,6 +101,9 @@ struct Cells {
     marker_sent: AtomicU32,
 }
 
+/// A POSIX message queue used as a process queue: the kernel holds the
+/// items and bounds them; the [`Ledger`] adds task_done, join and the
+/// closed flag.
 pub struct MessageQueue {
     name: CString,
     mqd: Option<MqdT>,

@@ -3,7 +3,7 @@
 //! queue (every item processed), then tells the consumers to stop as the
 //! plan's [`Ending`] says. With `Ending::Never` nobody does: each
 //! consumer's get runs out after `wait` and it reports itself stuck, which
-//! is the lessons' hang, shown with a bounded wait.
+//! is the hang of docs/scenarios.md §4, shown with a bounded wait.
 //!
 //! Nothing waits out a fixed deadline: every worker records on the crew's
 //! progress board each operation it completes, and the parent calls the
@@ -44,7 +44,9 @@ struct Worker {
 /// One producer/consumer run over one queue.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProcessQueueRun {
+    /// The queue the run went through.
     pub via: Via,
+    /// What the consumers received and the queue's high water mark.
     pub report: QueueReport,
     /// Every invariant the run broke (empty: it held).
     pub violations: Vec<Violation>,
@@ -52,6 +54,7 @@ pub struct ProcessQueueRun {
     pub stuck_consumers: usize,
     /// The join did not return in time (items lost, or a worker failed).
     pub join_timed_out: bool,
+    /// Wall time from opening the queue to the last worker collected.
     #[serde(serialize_with = "crate::tier::as_millis")]
     pub elapsed: Duration,
 }

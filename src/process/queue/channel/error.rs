@@ -16,6 +16,7 @@ pub enum ChannelError {
     /// End-of-file (every write end closed), or a send refused because the
     /// queue was closed.
     Closed,
+    /// The system refused, or the channel broke its own framing.
     Os(io::Error),
 }
 

@@ -94,10 +94,12 @@ pub struct Locks {
 }
 
 impl Locks {
+    /// No lock: the transport keeps each frame whole by itself.
     pub const NONE: Locks = Locks {
         read: false,
         write: false,
     };
+    /// A read lock and a write lock: a stream needs both to keep frames whole.
     pub const BOTH: Locks = Locks {
         read: true,
         write: true,

@@ -49,6 +49,8 @@ pub struct TearWindow {
 }
 
 impl TearWindow {
+    /// Makes the window's cell in `arena` (in the parent, before any fork),
+    /// disarmed.
     pub fn new(arena: &Arena) -> io::Result<TearWindow> {
         // SAFETY: an all-zero WindowCell is an open, empty window, used
         // through shared references only.

@@ -45,6 +45,7 @@ impl ChannelQueue {
         Ok(ChannelQueue { channel, ledger })
     }
 
+    /// The byte channel under the queue.
     pub fn channel(&self) -> &Channel {
         &self.channel
     }

@@ -1,8 +1,8 @@
 //! `unix-stream-unframed` (broken; a negative control, caught every run):
 //! the Unix stream with fixed records, no length prefix and no read lock,
 //! and a reader that takes what one read returns as one record
-//! ([`OneReadPerRecord`]), as the lessons' socket code took one
-//! `recv(1024)` for one message.
+//! ([`OneReadPerRecord`]), as code that takes one `recv(1024)` for one
+//! message does (docs/scenarios.md "Pitfalls").
 //!
 //! The writers are right (a write lock, whole records); the reader is not:
 //! a stream keeps no boundaries, and one read may return part of a record
@@ -39,7 +39,7 @@ pub fn open(arena: &Arena) -> io::Result<Channel> {
 }
 
 /// Broken: records of this many bytes, but one read is taken as one
-/// record, the lessons' "one `recv` is one message".
+/// record: "one `recv` is one message" (docs/scenarios.md "Pitfalls").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OneReadPerRecord(pub usize);
 
@@ -103,6 +103,8 @@ pub struct SmallSendBuffer {
 }
 
 impl SmallSendBuffer {
+    /// Makes the meeting's cells in `arena` (in the parent, before any
+    /// fork), disarmed.
     pub fn new(arena: &Arena) -> io::Result<SmallSendBuffer> {
         // SAFETY: all-zero atomics are valid (an open, empty window), used
         // through shared references only.

@@ -1,6 +1,7 @@
 //! `shm-if` (broken; a negative control, caught every run): the locked
 //! ring with `if` instead of `while` around each wait, and `notify_all`
-//! (broadcast) after each put and get, as in the lessons.
+//! (broadcast) after each put and get, as the course behind
+//! docs/scenarios.md §4 wrote its producer/consumer queue.
 //!
 //! A woken consumer does not look again: another consumer woken by the
 //! same broadcast may have taken the item first, and it pops an empty ring

@@ -29,7 +29,8 @@ pub trait Discipline: Send + Sync + 'static {
     /// on, whatever woke us (`if`).
     const LOOK_AGAIN: bool;
 
-    /// Wake every waiter (the lessons' `notify_all`) rather than one.
+    /// Wake every waiter (`notify_all`, as the course behind
+    /// docs/scenarios.md §4 did) rather than one.
     const WAKE_ALL: bool;
 
     /// Before a put takes the mutex, in an armed run.

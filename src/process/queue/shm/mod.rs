@@ -64,16 +64,24 @@ pub trait Flavor: Send + Sync + Sized + 'static {
         Ok(())
     }
 
+    /// [`ProcessQueue::put`] on a ring of this flavor.
     fn put(q: &ShmQueue<Self>, item: u64, within: Duration) -> Result<(), QueueError>;
 
+    /// [`ProcessQueue::get`] on a ring of this flavor.
     fn get(q: &ShmQueue<Self>, within: Duration) -> Result<u64, QueueError>;
 
+    /// [`ProcessQueue::close`] on a ring of this flavor: set the
+    /// [`Ledger`]'s flag and wake every blocked put and get.
     fn close(q: &ShmQueue<Self>) -> Result<(), QueueError>;
 
+    /// [`ProcessQueue::task_done`]: the [`Ledger`]'s by default; a flavor
+    /// with a condition for join signals it too.
     fn task_done(q: &ShmQueue<Self>) -> Result<(), QueueError> {
         q.ledger.task_done()
     }
 
+    /// [`ProcessQueue::join`]: the [`Ledger`]'s polling wait by default; a
+    /// flavor with a condition for join waits on it.
     fn join(q: &ShmQueue<Self>, within: Duration) -> Result<(), QueueError> {
         q.ledger.join(within)
     }

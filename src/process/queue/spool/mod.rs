@@ -62,8 +62,8 @@
 //!
 //! **Claim.** How a consumer claims a message file is the spool's
 //! [`Claim`]: [`Rename`] (above, correct) or [`ReadThenDelete`]
-//! (`spool-no-rename`, broken: the lessons' read then delete, with its
-//! race window; see `read_then_delete`).
+//! (`spool-no-rename`, broken: read the file, then delete it, with no
+//! claim between; with its race window; see `read_then_delete`).
 
 mod read_then_delete;
 

@@ -1,6 +1,6 @@
 //! `spool-no-rename` (broken; a negative control, caught every run): the
-//! lessons' claim, reading the smallest file in `new/` and then deleting
-//! it, with no atomic claim between.
+//! naive claim, reading the smallest file in `new/` and then deleting it,
+//! with no atomic claim between.
 //!
 //! Two consumers can read the same file before either deletes it: both
 //! deliver the item (a duplicate), and the semaphores' count of items no
@@ -11,7 +11,7 @@
 //! A race window, armed only for a producer/consumer run, holds the first
 //! consumer between its read and its delete until the other consumer has
 //! read the same file, so the duplicate shows in every run. The window
-//! only waits; the read and the delete are the lessons' own.
+//! only waits; the read and the delete are the naive claim's own.
 
 use super::{Claim, decode, path};
 use crate::os::arena::Arena;

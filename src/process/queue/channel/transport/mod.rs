@@ -32,7 +32,9 @@ use std::path::Path;
 
 /// The two ends of a transport as the parent opened them.
 pub struct Ends {
+    /// The end the consumers read from.
     pub read: OwnedFd,
+    /// The end the producers write to.
     pub write: OwnedFd,
 }
 
