@@ -87,6 +87,7 @@
 //!   `tests/shuttle_pairs.rs` (every pair under shuttle, with its seed), and
 //!   `tests/explain_golden.rs` (the classic traces, replayed twice).
 
+#![warn(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
 pub mod check;
