@@ -12,12 +12,12 @@ use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::time::Instant;
 
-pub struct Fifo {
+pub struct FifoMailbox {
     path: PathBuf,
     read: OwnedFd,
 }
 
-impl Mailbox for Fifo {
+impl Mailbox for FifoMailbox {
     fn open(arena: &Arena, _: usize) -> io::Result<Self> {
         let path = arena.file("pi.fifo");
         nix::unistd::mkfifo(&path, Mode::S_IRUSR | Mode::S_IWUSR)?;
@@ -26,7 +26,7 @@ impl Mailbox for Fifo {
             OFlag::O_RDWR | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
             Mode::empty(),
         )?;
-        Ok(Fifo { path, read })
+        Ok(FifoMailbox { path, read })
     }
 
     fn send(&self, partial: Partial) -> io::Result<()> {

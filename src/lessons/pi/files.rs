@@ -10,13 +10,13 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-pub struct Files {
+pub struct FilesMailbox {
     dir: PathBuf,
 }
 
-impl Mailbox for Files {
+impl Mailbox for FilesMailbox {
     fn open(arena: &Arena, _: usize) -> io::Result<Self> {
-        Ok(Files {
+        Ok(FilesMailbox {
             dir: arena.path().to_path_buf(),
         })
     }

@@ -175,13 +175,13 @@ pub const DEADLINE: Duration = Duration::from_secs(60);
 /// partial sums over through `via`.
 pub fn pi(via: Via, workers: usize, terms: u64) -> io::Result<PiRun> {
     match via {
-        Via::Pipe => run::<pipe::Pipe>(via, workers, terms),
-        Via::Fifo => run::<fifo::Fifo>(via, workers, terms),
-        Via::MessageQueue => run::<mqueue::MessageQueue>(via, workers, terms),
-        Via::SharedMemory => run::<shm::Slots>(via, workers, terms),
-        Via::UnixSocket => run::<stream::Unix>(via, workers, terms),
-        Via::Tcp => run::<stream::Tcp>(via, workers, terms),
-        Via::Files => run::<files::Files>(via, workers, terms),
+        Via::Pipe => run::<pipe::PipeMailbox>(via, workers, terms),
+        Via::Fifo => run::<fifo::FifoMailbox>(via, workers, terms),
+        Via::MessageQueue => run::<mqueue::MqueueMailbox>(via, workers, terms),
+        Via::SharedMemory => run::<shm::ShmMailbox>(via, workers, terms),
+        Via::UnixSocket => run::<stream::UnixMailbox>(via, workers, terms),
+        Via::Tcp => run::<stream::TcpMailbox>(via, workers, terms),
+        Via::Files => run::<files::FilesMailbox>(via, workers, terms),
     }
 }
 

@@ -21,12 +21,12 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::time::Instant;
 
-pub struct MessageQueue {
+pub struct MqueueMailbox {
     receive: Option<MqdT>,
     send: Option<MqdT>,
 }
 
-impl Mailbox for MessageQueue {
+impl Mailbox for MqueueMailbox {
     fn open(arena: &Arena, _: usize) -> io::Result<Self> {
         let name = QueueName::fresh(arena)?;
         let attr = MqAttr::new(0, 10, Partial::SIZE as _, 0);
@@ -34,7 +34,7 @@ impl Mailbox for MessageQueue {
         let send = name.open(MQ_OFlag::O_WRONLY)?;
         // Both ends are open: the name goes now (dropping it unlinks it).
         drop(name);
-        Ok(MessageQueue {
+        Ok(MqueueMailbox {
             receive: Some(receive),
             send: Some(send),
         })
@@ -93,7 +93,7 @@ impl Mailbox for MessageQueue {
     }
 }
 
-impl Drop for MessageQueue {
+impl Drop for MqueueMailbox {
     fn drop(&mut self) {
         for queue in [self.receive.take(), self.send.take()]
             .into_iter()

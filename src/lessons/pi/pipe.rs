@@ -11,17 +11,17 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::time::Instant;
 
-pub struct Pipe {
+pub struct PipeMailbox {
     read: OwnedFd,
     write: OwnedFd,
 }
 
-impl Mailbox for Pipe {
+impl Mailbox for PipeMailbox {
     fn open(_: &Arena, _: usize) -> io::Result<Self> {
         let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)?;
         // Only the read end polls; writers block as usual.
         nix::fcntl::fcntl(&write, nix::fcntl::FcntlArg::F_SETFL(OFlag::empty()))?;
-        Ok(Pipe { read, write })
+        Ok(PipeMailbox { read, write })
     }
 
     fn send(&self, partial: Partial) -> io::Result<()> {

@@ -13,12 +13,12 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::time::Instant;
 
-pub struct Slots {
+pub struct ShmMailbox {
     map: MmapRaw,
     workers: usize,
 }
 
-impl Slots {
+impl ShmMailbox {
     /// Slot `i`: (sum bits, ready flag).
     fn slot(&self, i: usize) -> (&AtomicU64, &AtomicU64) {
         assert!(i < self.workers, "slot {i} of {}", self.workers);
@@ -30,10 +30,10 @@ impl Slots {
     }
 }
 
-impl Mailbox for Slots {
+impl Mailbox for ShmMailbox {
     fn open(arena: &Arena, workers: usize) -> io::Result<Self> {
         let bytes = 2 * workers.max(1) * std::mem::size_of::<u64>();
-        Ok(Slots {
+        Ok(ShmMailbox {
             map: map_new_file(arena, "pi.shm", bytes as u64)?,
             workers,
         })

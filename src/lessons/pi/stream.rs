@@ -130,16 +130,16 @@ impl Timeouts for TcpStream {
     }
 }
 
-pub struct Unix {
+pub struct UnixMailbox {
     path: PathBuf,
     listener: UnixListener,
 }
 
-impl Mailbox for Unix {
+impl Mailbox for UnixMailbox {
     fn open(arena: &Arena, _: usize) -> io::Result<Self> {
         let path = arena.file("pi.sock");
         let listener = UnixListener::bind(&path)?;
-        Ok(Unix { path, listener })
+        Ok(UnixMailbox { path, listener })
     }
 
     fn send(&self, partial: Partial) -> io::Result<()> {
@@ -159,13 +159,13 @@ impl Mailbox for Unix {
     }
 }
 
-pub struct Tcp {
+pub struct TcpMailbox {
     listener: TcpListener,
     /// Worker `i`'s socket, bound before the fork, and its address.
     sockets: Vec<(OwnedFd, SocketAddr)>,
 }
 
-impl Mailbox for Tcp {
+impl Mailbox for TcpMailbox {
     fn open(_: &Arena, workers: usize) -> io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
         let sockets = (0..workers)
@@ -182,7 +182,7 @@ impl Mailbox for Tcp {
                 Ok((fd, addr))
             })
             .collect::<io::Result<_>>()?;
-        Ok(Tcp { listener, sockets })
+        Ok(TcpMailbox { listener, sockets })
     }
 
     fn send(&self, partial: Partial) -> io::Result<()> {
