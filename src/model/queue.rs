@@ -87,8 +87,9 @@ pub trait BoundedQueue<T: Send>: Send + Sync {
     /// Appends `item` if there is room now, never blocking; otherwise returns
     /// it in [`TryPutError::Full`] or [`TryPutError::Closed`].
     fn try_put(&self, item: T) -> Result<(), TryPutError<T>>;
-    /// [`BoundedQueue::put`] blocking at most `timeout`; the item comes back
-    /// in [`PutTimeoutError::Timeout`] if the queue stayed full.
+    /// [`BoundedQueue::put`] blocking at most `timeout` (cut at
+    /// [`LONGEST_WAIT`](crate::os::LONGEST_WAIT), a year); the item comes
+    /// back in [`PutTimeoutError::Timeout`] if the queue stayed full.
     fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>>;
     /// Takes the oldest item, blocking while the queue is empty and open;
     /// [`GetError::Closed`] once it is closed and drained.
@@ -96,8 +97,9 @@ pub trait BoundedQueue<T: Send>: Send + Sync {
     /// Takes the oldest item if there is one now, never blocking;
     /// [`GetError::Empty`] if the open queue is empty.
     fn try_get(&self) -> Result<T, GetError>;
-    /// [`BoundedQueue::get`] blocking at most `timeout`; [`GetError::Timeout`]
-    /// if nothing came.
+    /// [`BoundedQueue::get`] blocking at most `timeout` (cut at
+    /// [`LONGEST_WAIT`](crate::os::LONGEST_WAIT)); [`GetError::Timeout`] if
+    /// nothing came.
     fn get_timeout(&self, timeout: Duration) -> Result<T, GetError>;
     /// Closes the queue: later puts are refused, gets drain what is left, and
     /// every blocked put and get wakes.
@@ -372,7 +374,7 @@ impl<B: Backend, T: Send + Debug, D: Discipline> BoundedQueue<T> for CondvarQueu
     }
 
     fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
-        self.put_until(item, Some(Instant::now() + timeout))
+        self.put_until(item, Some(crate::os::deadline(timeout)))
     }
 
     fn get(&self) -> Result<T, GetError> {
@@ -394,7 +396,7 @@ impl<B: Backend, T: Send + Debug, D: Discipline> BoundedQueue<T> for CondvarQueu
     }
 
     fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
-        self.get_until(Some(Instant::now() + timeout))
+        self.get_until(Some(crate::os::deadline(timeout)))
     }
 
     fn close(&self) {
@@ -438,7 +440,7 @@ impl<B: Backend, T: Send + Debug, D: Discipline> BoundedQueue<T> for CondvarQueu
     }
 
     fn join_timeout(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::os::deadline(timeout);
         let mut state = self.state.lock();
         while state.unfinished > 0 {
             let now = Instant::now();
@@ -482,5 +484,23 @@ impl<B: Backend, T: Send + Debug + 'static, D: Discipline> QueueImpl<B, T>
             probe,
             _discipline: PhantomData,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::Std;
+
+    /// A timeout past any deadline racelab keeps (`Duration::MAX`) is cut
+    /// at `os::LONGEST_WAIT`, as the process queues cut it: the deadline
+    /// no longer overflows and panics before the queue is even looked at.
+    #[test]
+    fn the_longest_timeouts_wait_a_year_at_most_and_never_overflow() {
+        let q = <CondvarQueue<Std, u32, WhileLoop> as QueueImpl<Std, u32>>::new(1, Probe::none());
+        assert_eq!(q.put_timeout(7, Duration::MAX), Ok(()));
+        assert_eq!(q.get_timeout(Duration::MAX), Ok(7));
+        assert_eq!(q.task_done(), Ok(()));
+        assert!(q.join_timeout(Duration::MAX));
     }
 }
