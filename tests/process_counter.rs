@@ -6,7 +6,7 @@
 mod common;
 
 use racelab::check::ViolationKind;
-use racelab::process::{ProcessConfig, Strategy, counter};
+use racelab::process::{ProcessConfig, Strategy};
 use racelab::workload::counter::CounterPlan;
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ fn broken() -> ProcessConfig {
 }
 
 fn holds(strategy: Strategy) {
-    let outcome = counter::run(strategy, &PLAN, &correct());
+    let outcome = racelab::tier::processes::run(strategy, &PLAN, &correct());
     assert!(
         outcome.violations.is_empty(),
         "{strategy}: {:?}",
@@ -47,7 +47,7 @@ fn holds(strategy: Strategy) {
 }
 
 fn loses_updates(strategy: Strategy) {
-    let outcome = counter::run(strategy, &PLAN, &broken());
+    let outcome = racelab::tier::processes::run(strategy, &PLAN, &broken());
     assert_eq!(
         outcome.violations.first().map(|v| v.kind),
         Some(ViolationKind::LostUpdate),

@@ -7,7 +7,7 @@ mod common;
 
 use racelab::check::ViolationKind;
 use racelab::lessons::scenario;
-use racelab::process::{ProcessConfig, Store, Strategy, counter, tickets};
+use racelab::process::{ProcessConfig, Store, Strategy, tickets};
 use racelab::workload::counter::CounterPlan;
 use racelab::workload::tickets::TicketsPlan;
 use std::time::Duration;
@@ -37,7 +37,7 @@ common::forked_tests! {
         for strategy in BROKEN {
             let caught = (0..RUNS)
                 .filter(|_| {
-                    counter::run(strategy, &plan, &config())
+                    racelab::tier::processes::run(strategy, &plan, &config())
                         .violations
                         .iter()
                         .any(|v| v.kind == ViolationKind::LostUpdate)

@@ -34,7 +34,7 @@ fn holds(strategy: Strategy) {
             store,
             ..config(10)
         };
-        let outcome = tickets::run(strategy, &CONTENDED, &config);
+        let outcome = racelab::tier::processes::run(strategy, &CONTENDED, &config);
         let problems = outcome.violations;
         assert!(problems.is_empty(), "{strategy} on {store:?}: {problems:?}");
     }

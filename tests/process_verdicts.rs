@@ -27,9 +27,9 @@ use racelab::os::progress::{self, Position, Step, Watchdog};
 use racelab::process::failure::{Findings, RunError, WorkerError};
 use racelab::process::lock::{LockError, ProcessLock, SemaphoreLock, exclusive};
 use racelab::process::queue::Via;
-use racelab::process::queue::run::{outcome, run};
+use racelab::process::queue::run::run;
 use racelab::process::region::Region;
-use racelab::process::{ProcessConfig, Strategy, counter, tickets};
+use racelab::process::{ProcessConfig, Strategy, tickets};
 use racelab::tier::{Inconclusive, Limit, Verdict, Work};
 use racelab::workload::counter::CounterPlan;
 use racelab::workload::queue::{Ending, QueuePlan};
@@ -121,7 +121,7 @@ common::forked_tests! {
     fn a_counter_run_whose_mapping_cannot_be_sized_is_inconclusive_not_violated() {
         no_file_may_grow();
         for strategy in Strategy::ALL {
-            let outcome = counter::run(strategy, &counter_plan(), &quick());
+            let outcome = racelab::tier::processes::run(strategy, &counter_plan(), &quick());
             assert_eq!(outcome.verdict(), Verdict::Inconclusive, "{strategy}: {outcome:?}");
             assert!(outcome.violations.is_empty(), "{strategy}: {outcome:?}");
             // Nothing ran, and the outcome does not claim otherwise.
@@ -138,7 +138,7 @@ common::forked_tests! {
     fn a_rush_whose_files_cannot_be_written_is_inconclusive_not_violated() {
         no_file_may_grow();
         for strategy in Strategy::ALL {
-            let outcome = tickets::run(strategy, &TicketsPlan::rush(3, 1), &quick());
+            let outcome = racelab::tier::processes::run(strategy, &TicketsPlan::rush(3, 1), &quick());
             assert_eq!(outcome.verdict(), Verdict::Inconclusive, "{strategy}: {outcome:?}");
             assert_setup(
                 strategy.name(),
@@ -164,7 +164,7 @@ common::forked_tests! {
                 }
                 other => panic!("{via}: expected inconclusive, got {other:?}"),
             }
-            let cell = outcome(via, &queue_plan(Ending::Close), &quick());
+            let cell = racelab::tier::processes::run(via, &queue_plan(Ending::Close), &quick());
             assert_eq!(cell.verdict(), Verdict::Inconclusive, "{via}: {cell:?}");
             assert_setup(via.name(), cell.inconclusive.as_ref(), &os_error(libc::EMFILE));
         }
@@ -182,7 +182,7 @@ common::forked_tests! {
     fn a_queue_run_whose_mapping_cannot_be_sized_is_inconclusive() {
         no_file_may_grow();
         for via in [Via::Shm, Via::ShmIf, Via::ShmUnlocked, Via::Spool] {
-            let cell = outcome(via, &queue_plan(Ending::Sentinels), &quick());
+            let cell = racelab::tier::processes::run(via, &queue_plan(Ending::Sentinels), &quick());
             assert_eq!(cell.verdict(), Verdict::Inconclusive, "{via}: {cell:?}");
             assert_setup(via.name(), cell.inconclusive.as_ref(), &os_error(libc::EFBIG));
         }

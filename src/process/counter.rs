@@ -8,7 +8,7 @@
 //! strategy's form is in [`super::lockfree`], the server's in
 //! [`super::server`].
 
-use super::failure::{Findings, RunError, WorkerError};
+use super::failure::{Findings, WorkerError};
 use super::lock::{ProcessLock, exclusive};
 use super::region::{Region, RegionWords};
 use super::strategy::Site;
@@ -17,7 +17,6 @@ use crate::check::counter::check;
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
 use crate::os::progress::{STALL, Watchdog};
-use crate::tier::Outcome;
 use crate::workload::counter::CounterPlan;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::Relaxed;
@@ -81,17 +80,6 @@ impl ProcessCounter for CounterUnderLock<'_> {
     fn value(&mut self, _within: Duration) -> Result<i64, SetupError> {
         Ok(self.shared.counter.load(Relaxed))
     }
-}
-
-/// Runs up to `config.rounds` rounds; stops at the first round that found
-/// something (a violation, or a reason it could not be run).
-pub fn run(strategy: Strategy, plan: &CounterPlan, config: &ProcessConfig) -> Outcome {
-    super::failure::rounds(config.rounds, plan.operations(), || {
-        match round(strategy, plan, config) {
-            Ok(_) => Ok(Vec::new()),
-            Err(found) => found.conclude().map_err(RunError::Inconclusive),
-        }
-    })
 }
 
 /// One round in a fresh arena: fork, race, check. The final value, or what

@@ -24,9 +24,7 @@ use crate::os::arena::Arena;
 use crate::os::crew::{Crew, Failure};
 pub use crate::os::progress::STALL;
 use crate::os::progress::{self, Step, Watchdog};
-use crate::process::ProcessConfig;
 use crate::process::failure::{Findings, RunError};
-use crate::tier::Outcome;
 use crate::workload::queue::{Ending, QueuePlan, QueueReport};
 use serde::{Deserialize, Serialize};
 use std::io;
@@ -235,20 +233,6 @@ fn queue_error(found: &mut Findings, what: &str, e: QueueError) {
             format!("{what}: {e}"),
         )),
     }
-}
-
-/// How long the matrix's parent waits in join: a correct queue is done in
-/// milliseconds, and a join that runs out is no violation by itself (the
-/// items' fate is).
-const MATRIX_JOIN: Duration = Duration::from_secs(1);
-
-/// The processes tier's cell for a queue: `config.rounds` runs of `plan`
-/// over `via`, stopping at the first violation or the first run that
-/// could not be carried out.
-pub fn outcome(via: Via, plan: &QueuePlan, config: &ProcessConfig) -> Outcome {
-    crate::process::failure::rounds(config.rounds, 2 * plan.total() as u64, || {
-        run(plan, via, MATRIX_JOIN).map(|r| r.violations)
-    })
 }
 
 /// Waits until every item was put; false once the run stalled. Producers

@@ -24,7 +24,6 @@ use crate::model::tickets::Ticket;
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
 use crate::os::progress::{STALL, Watchdog};
-use crate::tier::Outcome;
 use crate::workload::tickets::{TicketsPlan, TicketsReport};
 use office::ProcessOffice;
 use serde::{Deserialize, Serialize};
@@ -81,14 +80,6 @@ impl TicketsRun {
             })
             .count()
     }
-}
-
-/// Runs up to `config.rounds` rushes; stops at the first violation, or
-/// at the first rush that could not be carried out (inconclusive).
-pub fn run(strategy: Strategy, plan: &TicketsPlan, config: &ProcessConfig) -> Outcome {
-    super::failure::rounds(config.rounds, 2 * plan.buyers as u64, || {
-        rush(strategy, plan, config).map(|run| run.violations)
-    })
 }
 
 /// One rush in a fresh arena: its run (violations, or none: it held), or
