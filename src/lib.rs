@@ -103,4 +103,5 @@ pub mod process;
 pub mod shard;
 pub mod sync;
 pub mod tier;
+pub mod verify;
 pub mod workload;

@@ -51,6 +51,8 @@ pub enum ViolationKind {
     Hang,
     /// Two unsynchronised accesses to plain data (loom's "Causality violation").
     DataRace,
+    /// Two threads were inside one lock's critical section at once.
+    ExclusionBroken,
     /// A worker panicked for another reason.
     Panicked,
 }
@@ -74,6 +76,7 @@ impl ViolationKind {
             ViolationKind::Deadlock => "deadlock",
             ViolationKind::Hang => "hang",
             ViolationKind::DataRace => "data race",
+            ViolationKind::ExclusionBroken => "exclusion broken",
             ViolationKind::Panicked => "panicked",
         }
     }

@@ -13,6 +13,9 @@
 //! 4. [`RwLockStrategy`] - readers-writer lock: writers exclusive, searches shared.
 //! 5. [`Semaphore1`] - a counting semaphore with one permit.
 //!
+//! A user's own lock in `lock_api`'s shape (lock, try_lock, unlock) is a
+//! [`RawLock`]; [`Raw`] makes it a `Lock` (see [`crate::verify`]).
+//!
 //! Broken:
 //! 6. [`NoLock`] - nothing at all: the read and the write are two steps.
 //! 7. [`RelaxedSpinLock`] - the spin lock with Relaxed orderings: excludes,
@@ -23,6 +26,7 @@
 mod locked;
 mod mutex;
 mod none;
+mod raw;
 mod rwlock;
 mod semaphore;
 mod spin;
@@ -32,6 +36,7 @@ mod ticket;
 pub use locked::Locked;
 pub use mutex::MutexLock;
 pub use none::NoLock;
+pub use raw::{Raw, RawLock};
 pub use rwlock::RwLockStrategy;
 pub use semaphore::{Semaphore, Semaphore1, Semaphore2};
 pub use spin::SpinLock;

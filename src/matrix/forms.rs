@@ -29,12 +29,18 @@ pub(super) enum Forms {
     Queue(ModelForms<QueuePlan>),
 }
 
-/// The form of one model's pair on each tier; None where it has none.
-pub(super) struct ModelForms<P: ProcessWorkload> {
-    pub(super) loom: Option<Form<Loom, P>>,
-    pub(super) threads: Option<Form<Std, P>>,
-    pub(super) shuttle: Option<Form<Shuttle, P>>,
-    pub(super) processes: Option<P::Form>,
+/// One implementation of a model on each tier; None where it has no form.
+/// A built-in pair holds one, and so does the check of a user's
+/// implementation ([`crate::verify`]): both are made by the same macros.
+pub struct ModelForms<P: ProcessWorkload> {
+    /// On loom.
+    pub loom: Option<Form<Loom, P>>,
+    /// On real threads.
+    pub threads: Option<Form<Std, P>>,
+    /// On shuttle.
+    pub shuttle: Option<Form<Shuttle, P>>,
+    /// In real processes.
+    pub processes: Option<P::Form>,
 }
 
 impl<P: ProcessWorkload> Clone for ModelForms<P> {
@@ -49,7 +55,7 @@ impl<P: ProcessWorkload> ModelForms<P> {
     /// One model implementation on loom, real threads and shuttle (the
     /// same generic type on each backend), and its process form if the
     /// strategy also exists between processes.
-    pub(super) fn threaded(
+    pub fn threaded(
         loom: Form<Loom, P>,
         threads: Form<Std, P>,
         shuttle: Form<Shuttle, P>,
@@ -64,7 +70,7 @@ impl<P: ProcessWorkload> ModelForms<P> {
     }
 
     /// A strategy that exists only between processes.
-    pub(super) fn processes_only(form: P::Form) -> Self {
+    pub fn processes_only(form: P::Form) -> Self {
         ModelForms {
             loom: None,
             threads: None,
@@ -147,6 +153,18 @@ impl Pair {
             p,
             config
         ))
+    }
+
+    /// The check of this pair through the same entry point a user's own
+    /// implementation takes ([`crate::verify`]): its forms, every tier it
+    /// has one on, the check's own settings.
+    pub fn check(&self) -> crate::verify::Check {
+        let subject = self.strategy;
+        match self.forms {
+            Forms::Counter(forms) => crate::verify::model::check(subject, forms),
+            Forms::Tickets(forms) => crate::verify::model::check(subject, forms),
+            Forms::Queue(forms) => crate::verify::model::check(subject, forms),
+        }
     }
 
     /// Runs the pair on `tier` at `scale`.

@@ -11,6 +11,7 @@ pub mod forms;
 pub mod scale;
 pub mod table;
 
+pub use forms::ModelForms;
 pub use scale::{Plan, Scale};
 pub use table::all;
 

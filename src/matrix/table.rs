@@ -13,11 +13,10 @@ use crate::model::queue::{CheckOutsideLock, CondvarQueue, IfNotWhile, OneCondvar
 use crate::model::tickets::{AtomicOffice, CheckThenActOffice, LockedOffice};
 use crate::process::Strategy as Process;
 use crate::process::queue::Via;
-use crate::sync::{Loom, Shuttle, Std};
 use crate::tier::processes::ProcessWorkload;
-use crate::workload::counter::{self, CounterPlan};
-use crate::workload::queue::{self, Msg};
-use crate::workload::tickets::{self, TicketsPlan};
+use crate::workload::counter::CounterPlan;
+use crate::workload::queue::Msg;
+use crate::workload::tickets::TicketsPlan;
 use Expect::{Either, Holds, Violates};
 use ViolationKind::*;
 
@@ -64,16 +63,16 @@ macro_rules! pair {
             forms: pair!(@forms $model, Impl, process),
         }
     }};
-    (@forms Counter, $impl:ident, $process:expr) => { Forms::Counter(ModelForms::threaded(
-        counter::form::<Loom, $impl<Loom>>(), counter::form::<Std, $impl<Std>>(),
-        counter::form::<Shuttle, $impl<Shuttle>>(), $process)) };
-    (@forms Tickets, $impl:ident, $process:expr) => { Forms::Tickets(ModelForms::threaded(
-        tickets::form::<Loom, $impl<Loom>>(), tickets::form::<Std, $impl<Std>>(),
-        tickets::form::<Shuttle, $impl<Shuttle>>(), $process)) };
+    (@forms Counter, $impl:ident, $process:expr) => {
+        Forms::Counter(crate::__forms!(counter, $impl, $process))
+    };
+    (@forms Tickets, $impl:ident, $process:expr) => {
+        Forms::Tickets(crate::__forms!(tickets, $impl, $process))
+    };
     // A thread queue has no process form: each process queue is a pair.
-    (@forms Queue, $impl:ident, $process:expr) => { Forms::Queue(ModelForms::threaded(
-        queue::form::<Loom, $impl<Loom>>(), queue::form::<Std, $impl<Std>>(),
-        queue::form::<Shuttle, $impl<Shuttle>>(), None)) };
+    (@forms Queue, $impl:ident, $process:expr) => {
+        Forms::Queue(crate::__forms!(queue, $impl, None))
+    };
 }
 
 /// The process strategies with no thread form: the kernel's locks, the

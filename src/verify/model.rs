@@ -1,0 +1,78 @@
+//! The check of a model implementation (a counter, a ticket office, a
+//! bounded queue): the model's workload on every tier it has a form for.
+
+use super::check::Check;
+use crate::matrix::{ModelForms, Plan, Scale};
+use crate::tier::processes::ProcessWorkload;
+use crate::tier::{Tier, loom, processes, shuttle, threads};
+use crate::workload::counter::CounterPlan;
+use crate::workload::queue::QueuePlan;
+use crate::workload::tickets::TicketsPlan;
+
+/// A model's plan, as the standard scale sizes it for each tier.
+pub trait StandardPlan: ProcessWorkload {
+    /// The plan `tier` runs at `scale`.
+    fn at(scale: &Scale, tier: Tier) -> Self;
+    /// The workload's name in reports.
+    const WORKLOAD: &'static str;
+}
+
+macro_rules! standard_plan {
+    ($plan:ty, $variant:ident, $name:literal) => {
+        impl StandardPlan for $plan {
+            const WORKLOAD: &'static str = $name;
+            fn at(scale: &Scale, tier: Tier) -> Self {
+                match scale.plan(<$plan as crate::workload::Workload>::MODEL, tier) {
+                    Plan::$variant(plan) => plan,
+                    _ => unreachable!("the scale gives each model its own plan"),
+                }
+            }
+        }
+    };
+}
+standard_plan!(CounterPlan, Counter, "counter");
+standard_plan!(TicketsPlan, Tickets, "tickets");
+standard_plan!(QueuePlan, Queue, "queue");
+
+/// Adds the runs of one implementation's `forms` to `check`, each tier
+/// with its standard plan.
+pub(crate) fn add<P: StandardPlan>(mut check: Check, forms: ModelForms<P>) -> Check {
+    let scale = &Scale::STANDARD;
+    let model = <P as crate::workload::Workload>::MODEL;
+    if let Some(form) = forms.loom {
+        let plan = P::at(scale, Tier::Loom);
+        check = check.plan(P::WORKLOAD, Tier::Loom, move |s| {
+            loom::run(form, &plan, &s.loom).outcome
+        });
+    }
+    if let Some(form) = forms.threads {
+        let plan = P::at(scale, Tier::Threads);
+        let base = scale.threads_config(model);
+        check = check.plan(P::WORKLOAD, Tier::Threads, move |s| {
+            // The model's race window and stall; the rounds are the check's.
+            let config = threads::ThreadsConfig {
+                rounds: s.threads.rounds,
+                ..base
+            };
+            threads::run(form, &plan, &config)
+        });
+    }
+    if let Some(form) = forms.shuttle {
+        let plan = P::at(scale, Tier::Shuttle);
+        check = check.plan(P::WORKLOAD, Tier::Shuttle, move |s| {
+            shuttle::run(form, &plan, &s.shuttle)
+        });
+    }
+    if let Some(form) = forms.processes {
+        let plan = P::at(scale, Tier::Processes);
+        check = check.plan(P::WORKLOAD, Tier::Processes, move |s| {
+            processes::run(form, &plan, &s.processes)
+        });
+    }
+    check
+}
+
+/// The check of one model implementation, named `subject`.
+pub fn check<P: StandardPlan>(subject: &str, forms: ModelForms<P>) -> Check {
+    add(Check::new(format!("{} {subject}", P::WORKLOAD)), forms)
+}
