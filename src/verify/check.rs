@@ -41,8 +41,12 @@ impl Default for Settings {
         Settings {
             tiers: Tier::ALL.to_vec(),
             loom,
+            // A race window in racelab's own model code (a user's lock
+            // inside the counter) waits this long for a second thread: the
+            // barrier starts them within microseconds.
             threads: ThreadsConfig {
                 rounds: 20,
+                hold: Duration::from_millis(20),
                 ..ThreadsConfig::default()
             },
             shuttle: ShuttleConfig::new(1_000, seed),

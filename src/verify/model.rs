@@ -2,10 +2,12 @@
 //! bounded queue): the model's workload on every tier it has a form for.
 
 use super::check::Check;
+use crate::matrix::scale::{Plans, TierScale};
 use crate::matrix::{ModelForms, Plan, Scale};
 use crate::tier::processes::ProcessWorkload;
 use crate::tier::{Tier, loom, processes, shuttle, threads};
 use crate::workload::counter::CounterPlan;
+use crate::workload::queue::Ending;
 use crate::workload::queue::QueuePlan;
 use crate::workload::tickets::TicketsPlan;
 
@@ -34,10 +36,40 @@ standard_plan!(CounterPlan, Counter, "counter");
 standard_plan!(TicketsPlan, Tickets, "tickets");
 standard_plan!(QueuePlan, Queue, "queue");
 
+/// The sizes a check runs: the matrix's, except on real threads, where
+/// the matrix runs a million operations once to catch racelab's own
+/// strategies through their race windows; a check repeats a smaller
+/// workload for [`Settings::threads`](super::Settings)'s rounds instead.
+pub const CHECK_SCALE: Scale = Scale {
+    threads: TierScale {
+        plans: Plans {
+            counter: CounterPlan {
+                adders: 2,
+                subtractors: 2,
+                ops: 5_000,
+            },
+            tickets: TicketsPlan {
+                buyers: 8,
+                tickets: 3,
+                per_buyer: 1,
+            },
+            queue: QueuePlan {
+                producers: 2,
+                consumers: 2,
+                items: 200,
+                capacity: 2,
+                ending: Ending::Close,
+            },
+        },
+        config: Scale::STANDARD.threads.config,
+    },
+    ..Scale::STANDARD
+};
+
 /// Adds the runs of one implementation's `forms` to `check`, each tier
-/// with its standard plan.
+/// with its plan at [`CHECK_SCALE`].
 pub(crate) fn add<P: StandardPlan>(mut check: Check, forms: ModelForms<P>) -> Check {
-    let scale = &Scale::STANDARD;
+    let scale = &CHECK_SCALE;
     let model = <P as crate::workload::Workload>::MODEL;
     if let Some(form) = forms.loom {
         let plan = P::at(scale, Tier::Loom);
@@ -49,9 +81,11 @@ pub(crate) fn add<P: StandardPlan>(mut check: Check, forms: ModelForms<P>) -> Ch
         let plan = P::at(scale, Tier::Threads);
         let base = scale.threads_config(model);
         check = check.plan(P::WORKLOAD, Tier::Threads, move |s| {
-            // The model's race window and stall; the rounds are the check's.
+            // The model's stall; the rounds and the race window's hold are
+            // the check's.
             let config = threads::ThreadsConfig {
                 rounds: s.threads.rounds,
+                hold: s.threads.hold,
                 ..base
             };
             threads::run(form, &plan, &config)

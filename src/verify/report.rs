@@ -116,11 +116,12 @@ impl fmt::Display for Report {
             let o = &run.outcome;
             writeln!(
                 f,
-                "  {:<10} {:<9} {:<12} {}",
+                "  {:<10} {:<9} {:<12} {} in {:.1?}",
                 run.workload,
                 run.tier.name(),
                 run.verdict().name(),
-                o.work
+                o.work,
+                o.elapsed
             )?;
             for v in &o.violations {
                 writeln!(f, "      {v}")?;
