@@ -37,6 +37,14 @@
 //! [`sync::Std`], [`sync::Loom`] or [`sync::Shuttle`]. A plain `cargo test`
 //! runs loom and shuttle; no `RUSTFLAGS`, no second build.
 //!
+//! ## Checking your own code
+//!
+//! Your lock, counter, ticket office, queue or concurrent program, written
+//! against the facade [`sync`], is checked on every tier by one line in a
+//! `#[test]`: [`program!`], [`lock!`], [`counter!`], [`office!`],
+//! [`queue!`], each giving a [`verify::Report`]. The tutorial is
+//! [`verify`]; `examples/check_*.rs` run each kind.
+//!
 //! ## Why unlocked code is wrong
 //!
 //! `x += 1` is three steps: read `x`, add one, write `x`. If another thread
