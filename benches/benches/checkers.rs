@@ -1,0 +1,54 @@
+//! What the checkers cost: loom's executions per second on built-in pairs
+//! (the facade's bookkeeping, the workloads' checks and the SeqCst record
+//! are on every loom step, so this is where new machinery shows), one
+//! shuttle search, and one check of a user's lock through the public entry
+//! point. Run: `cargo bench -p racelab-bench --bench checkers`; criterion
+//! reports time per search, and the throughput line is executions (or
+//! schedules) per second.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use racelab::matrix::{self, Scale};
+use racelab::model::ModelKind;
+use racelab::tier::shuttle::{DEFAULT_SEED, ShuttleConfig};
+use racelab::tier::{Tier, Work};
+
+/// The executions one loom search of `model`/`strategy` runs at the
+/// matrix's plan and bound (its throughput unit).
+fn loom_search(c: &mut Criterion, model: ModelKind, strategy: &str) {
+    let pair = matrix::find(model, strategy).expect("a built-in pair");
+    let plan = Scale::STANDARD.plan(model, Tier::Loom);
+    let config = Scale::STANDARD.loom_config(model);
+    let executions = match pair.explore(&plan, &config).outcome.work {
+        Work::Executions { count, .. } => count,
+        _ => unreachable!("loom counts executions"),
+    };
+    let mut group = c.benchmark_group("loom search");
+    group.throughput(Throughput::Elements(executions));
+    group.sample_size(10);
+    group.bench_function(format!("{model}/{strategy} ({executions} executions)"), |b| {
+        b.iter(|| pair.explore(&plan, &config))
+    });
+    group.finish();
+}
+
+fn loom(c: &mut Criterion) {
+    loom_search(c, ModelKind::Counter, "mutex");
+    loom_search(c, ModelKind::Tickets, "mutex");
+    loom_search(c, ModelKind::Queue, "condvar");
+}
+
+fn shuttle(c: &mut Criterion) {
+    let pair = matrix::find(ModelKind::Queue, "condvar").expect("a built-in pair");
+    let plan = Scale::STANDARD.plan(ModelKind::Queue, Tier::Shuttle);
+    let config = ShuttleConfig::new(200, DEFAULT_SEED);
+    let mut group = c.benchmark_group("shuttle search");
+    group.throughput(Throughput::Elements(2 * config.iterations));
+    group.sample_size(10);
+    group.bench_function("queue/condvar (400 schedules)", |b| {
+        b.iter(|| pair.shuttle(&plan, &config))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, loom, shuttle);
+criterion_main!(benches);
