@@ -67,7 +67,10 @@ impl ProcessLock for FileLock {
     }
 
     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
-        let file = self.file.as_ref().ok_or(LockError::Os("not attached".into()))?;
+        let file = self
+            .file
+            .as_ref()
+            .ok_or(LockError::Os("not attached".into()))?;
         if poll(within, || file.try_lock().is_ok()) {
             Ok(Acquired::Clean)
         } else {
@@ -205,9 +208,17 @@ fn config(correct: bool) -> ProcessConfig {
 fn holds<L: ProcessLockImpl>() {
     let form = lock_form::<L>();
     let counter = racelab::tier::processes::run(form, &COUNTER, &config(true));
-    assert_eq!(counter.verdict(), Verdict::Holds, "{form} counter: {counter:?}");
+    assert_eq!(
+        counter.verdict(),
+        Verdict::Holds,
+        "{form} counter: {counter:?}"
+    );
     let tickets = racelab::tier::processes::run(form, &TICKETS, &config(true));
-    assert_eq!(tickets.verdict(), Verdict::Holds, "{form} tickets: {tickets:?}");
+    assert_eq!(
+        tickets.verdict(),
+        Verdict::Holds,
+        "{form} tickets: {tickets:?}"
+    );
 }
 
 fn excludes_nobody<L: ProcessLockImpl>() {
@@ -217,7 +228,10 @@ fn excludes_nobody<L: ProcessLockImpl>() {
     assert_eq!(kinds, [ViolationKind::LostUpdate], "{form}: {counter:?}");
     let tickets = racelab::tier::processes::run(form, &TICKETS, &config(false));
     let kinds: Vec<ViolationKind> = tickets.violations.iter().map(|v| v.kind).collect();
-    assert!(kinds.contains(&ViolationKind::Oversold), "{form}: {tickets:?}");
+    assert!(
+        kinds.contains(&ViolationKind::Oversold),
+        "{form}: {tickets:?}"
+    );
 }
 
 common::forked_tests! {
