@@ -11,8 +11,8 @@ use crate::model::ModelKind;
 use crate::model::counter::{AtomicCounter, LockedCounter, SplitLockCounter};
 use crate::model::queue::{CheckOutsideLock, CondvarQueue, IfNotWhile, OneCondvar, WhileLoop};
 use crate::model::tickets::{AtomicOffice, CheckThenActOffice, LockedOffice};
-use crate::process::Strategy as Process;
 use crate::process::queue::Via;
+use crate::process::{ProcessForm, Strategy as Process};
 use crate::tier::processes::ProcessWorkload;
 use crate::workload::counter::CounterPlan;
 use crate::workload::queue::Msg;
@@ -60,7 +60,7 @@ macro_rules! pair {
             threads: $threads,
             shuttle: shuttle_expect($name, $loom),
             processes: process.map_or(Expect::NotApplicable, |s| process_expect(ModelKind::$model, s)),
-            forms: pair!(@forms $model, Impl, process),
+            forms: pair!(@forms $model, Impl, process.map(ProcessForm::from)),
         }
     }};
     (@forms Counter, $impl:ident, $process:expr) => {
@@ -112,7 +112,7 @@ fn process_only(
 /// A pair for a process strategy with no thread form.
 fn process_lock<P>(strategy: Process) -> Pair
 where
-    P: ProcessWorkload<Form = Process>,
+    P: ProcessWorkload<Form = ProcessForm>,
     Forms: From<ModelForms<P>>,
 {
     process_only(
@@ -121,7 +121,7 @@ where
         strategy.correct(),
         strategy.summary(),
         process_expect(P::MODEL, strategy),
-        ModelForms::<P>::processes_only(strategy).into(),
+        ModelForms::<P>::processes_only(strategy.into()).into(),
     )
 }
 
@@ -131,7 +131,7 @@ fn process_queue(via: Via) -> Pair {
         [] => Holds,
         kinds => Violates(kinds),
     };
-    let forms = Forms::Queue(ModelForms::processes_only(via));
+    let forms = Forms::Queue(ModelForms::processes_only(via.into()));
     let correct = via.breaks_with().is_none();
     process_only(
         ModelKind::Queue,
@@ -231,7 +231,8 @@ mod tests {
                     Forms::Tickets(forms) => forms.processes,
                     Forms::Queue(_) => None,
                 };
-                assert_eq!(form, Some(strategy), "{model}/{strategy}");
+                let name = form.map(|form| form.name());
+                assert_eq!(name, Some(strategy.name()), "{model}/{strategy}");
             }
         }
     }
@@ -246,7 +247,7 @@ mod tests {
                 .collect();
             assert_eq!(named.len(), 1, "{}", via.name());
             assert!(
-                matches!(named[0].forms, Forms::Queue(forms) if forms.processes == Some(via)),
+                matches!(named[0].forms, Forms::Queue(forms) if forms.processes.and_then(|f| f.via()) == Some(via)),
                 "{}",
                 via.name()
             );

@@ -12,7 +12,7 @@ use super::failure::{Findings, WorkerError};
 use super::lock::{ProcessLock, exclusive};
 use super::region::{Region, RegionWords};
 use super::strategy::Site;
-use super::{Pace, ProcessConfig, SetupError, Strategy};
+use super::{Pace, ProcessConfig, ProcessForm, SetupError};
 use crate::check::counter::check;
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
@@ -85,7 +85,7 @@ impl ProcessCounter for CounterUnderLock<'_> {
 /// One round in a fresh arena: fork, race, check. The final value, or what
 /// the round found instead.
 pub fn round(
-    strategy: Strategy,
+    form: impl Into<ProcessForm>,
     plan: &CounterPlan,
     config: &ProcessConfig,
 ) -> Result<i64, Findings> {
@@ -95,7 +95,7 @@ pub fn round(
     let region = Region::create(&arena).map_err(setup("the shared region"))?;
     let site = Site::new(&arena, region.shared());
     let counter = RefCell::new(
-        strategy
+        form.into()
             .descriptor()
             .counter(&site)
             .map_err(setup("the lock"))?,

@@ -26,9 +26,11 @@ use super::region::Region;
 use super::strategy::Site;
 use super::tickets::office::ProcessOffice;
 use super::tickets::{self, TicketsRun};
-use super::{KillOutcome, ProcessConfig, Strategy};
+use super::{KillOutcome, ProcessConfig, ProcessForm};
+use crate::check::{Violation, ViolationKind};
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
+use crate::tier::{Limit, Outcome, Work};
 use crate::workload::tickets::TicketsPlan;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::SeqCst;
@@ -84,13 +86,16 @@ pub(crate) enum Aftermath {
     ServerAnswers(String),
 }
 
-/// Kills a worker holding `strategy`'s lock; see the module docs.
-pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> {
+/// Kills a worker holding `form`'s lock (a built-in
+/// [`Strategy`](super::Strategy) or a user's
+/// [`lock_form`](super::lock_form)); see the module docs.
+pub fn crash(form: impl Into<ProcessForm>, victim: Victim) -> std::io::Result<KillReport> {
+    let form = form.into();
     let arena = Arena::new()?;
     let region = Region::create(&arena)?;
     let shared = region.shared();
     let db = FileDb::create(&arena.file("tickets.json"), CAPACITY)?;
-    let office = RefCell::new(strategy.descriptor().office(
+    let office = RefCell::new(form.descriptor().office(
         &Site::new(&arena, shared),
         &db,
         CAPACITY,
@@ -176,7 +181,9 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
         outcome,
         KillOutcome::Released | KillOutcome::Recovered | KillOutcome::Unaffected
     );
-    let after = if usable && strategy.correct() {
+    // A built-in known to be broken gets no rush; a user's lock always
+    // does: the rush is what shows whether the state survived.
+    let after = if usable && form.expected().is_none_or(|e| e.correct) {
         let plan = TicketsPlan::rush(4, CAPACITY);
         let config = ProcessConfig {
             hold: Duration::from_millis(50),
@@ -191,6 +198,69 @@ pub fn crash(strategy: Strategy, victim: Victim) -> std::io::Result<KillReport> 
         detail,
         after,
     })
+}
+
+/// The crash fault as a verdict on a lock `form` (a user's
+/// [`lock_form`](super::lock_form), or a built-in): a worker holding it is
+/// killed with SIGKILL mid-buy (nothing written yet), then:
+/// - **holds** if a fresh process took the lock within 300 ms (released by
+///   the kernel, or recovered after "owner died") and a follow-up rush of 4
+///   buyers on the same 3-seat office broke no invariant;
+/// - **violated**, [`ViolationKind::Hang`], if the lock stayed held by the
+///   dead pid (or a lock file naming it stayed behind): every later taker
+///   would wait forever; the evidence names the pid and what the next taker
+///   got; or violated with the rush's violations if the state broke after;
+/// - **inconclusive** if the experiment could not be carried out (the victim
+///   never took the lock, a fork failed), or if the lock let a second
+///   process in while the victim held it: it excludes nobody, so there was
+///   no lock to abandon (the counter and tickets workloads judge that).
+pub fn kill_check(form: impl Into<ProcessForm>) -> Outcome {
+    let started = Instant::now();
+    let work = |count: usize| Work::Operations {
+        count: count as u64,
+        rounds: 1,
+    };
+    let report = match crash(form, Victim::MidBuy) {
+        Ok(report) => report,
+        Err(e) => {
+            let why = format!("the kill -9 experiment could not be carried out: {e}");
+            return Outcome::inconclusive(Limit::Setup, why, work(0), started.elapsed());
+        }
+    };
+    // The victim's sale, then the rush's.
+    let count = 1 + report.after.as_ref().map_or(0, TicketsRun::sold);
+    let after = |detail: &str, run: &TicketsRun| -> Vec<Violation> {
+        let after = |v: &Violation| format!("after {detail}: {}", v.evidence);
+        run.violations
+            .iter()
+            .map(|v| Violation::new(v.kind, after(v)))
+            .collect()
+    };
+    let violations = match (report.outcome, &report.after) {
+        (KillOutcome::Stuck | KillOutcome::Stale, _) => vec![Violation::new(
+            ViolationKind::Hang,
+            format!(
+                "the lock stayed held after its holder died ({}); every later taker would wait forever",
+                report.detail
+            ),
+        )],
+        (_, Some(run)) if !run.violations.is_empty() => after(&report.detail, run),
+        (KillOutcome::Released | KillOutcome::Recovered, Some(_)) => Vec::new(),
+        _ => {
+            let why = format!(
+                "{}: the lock let a second process in while its holder lived, so no lock was left held; \
+                 its exclusion is for the counter and tickets workloads to judge",
+                report.detail
+            );
+            return Outcome::inconclusive(Limit::Setup, why, work(count), started.elapsed());
+        }
+    };
+    Outcome {
+        violations,
+        work: work(count),
+        elapsed: started.elapsed(),
+        inconclusive: None,
+    }
 }
 
 /// Tries to enter a buy from a fresh process for at most `within`.

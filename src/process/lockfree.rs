@@ -11,7 +11,7 @@ use super::counter::ProcessCounter;
 use super::failure::{RunError, WorkerError};
 use super::kill::{Aftermath, Tried, Victim};
 use super::region::RegionWords;
-use super::strategy::{Facts, KillOutcome, OwnForms, Site};
+use super::strategy::{Expected, Facts, KillOutcome, OwnForms, Site};
 use super::tickets::books::Books;
 use super::tickets::office::{ProcessOffice, Sale};
 use super::{Pace, SetupError};
@@ -25,6 +25,9 @@ pub struct LockFree;
 impl Facts for LockFree {
     const NAME: &'static str = "atomic";
     const SUMMARY: &'static str = "lock-free fetch_add / compare-exchange in shared memory";
+}
+
+impl Expected for LockFree {
     const CORRECT: bool = true;
     const KILL_OUTCOME: KillOutcome = KillOutcome::Unaffected;
 }

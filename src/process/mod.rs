@@ -41,7 +41,11 @@ pub mod server;
 pub mod strategy;
 pub mod tickets;
 
-pub use strategy::{Descriptor, Facts, KillOutcome, Strategy};
+pub use kill::kill_check;
+pub use strategy::{
+    Descriptor, Expectation, Expected, Facts, KillOutcome, ProcessForm, ProcessLockImpl, Site,
+    Strategy, lock_form,
+};
 
 use crate::os::window::Window;
 use filedb::FileDb;

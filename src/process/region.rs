@@ -21,6 +21,10 @@ use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
 /// Most seats the shared office can hold.
 pub const MAX_SEATS: usize = 64;
 
+/// Words of the region no built-in strategy touches: a user's process lock
+/// keeps its state there (see [`Site::words`](super::strategy::Site::words)).
+pub const SPARE_WORDS: usize = 8;
+
 /// The region's layout. A zeroed file is a valid value: every atomic is 0;
 /// the mutex and the semaphore are initialised by their strategies before
 /// the fork.
@@ -42,6 +46,9 @@ pub struct RegionWords {
     pub searches: AtomicU32,
     /// A sequence number shared by every worker's printed lines.
     pub sequence: AtomicU32,
+    /// Zero at the start of every run, and left to a user's process lock
+    /// (racelab itself never reads or writes them).
+    pub spare: [AtomicU64; SPARE_WORDS],
     /// A process-shared robust pthread mutex (see `lock::robust`).
     pub mutex: UnsafeCell<libc::pthread_mutex_t>,
     /// A process-shared POSIX semaphore (see `lock::semaphore`).

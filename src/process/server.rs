@@ -14,7 +14,7 @@
 use super::counter::ProcessCounter;
 use super::failure::{RunError, WorkerError};
 use super::kill::{Aftermath, Tried, Victim};
-use super::strategy::{Facts, KillOutcome, OwnForms, Site};
+use super::strategy::{Expected, Facts, KillOutcome, OwnForms, Site};
 use super::tickets::books::by_seat;
 use super::tickets::office::{ProcessOffice, Sale};
 use super::{Pace, ProcessConfig, SetupError};
@@ -82,6 +82,9 @@ impl Server {
 impl Facts for Server {
     const NAME: &'static str = "server";
     const SUMMARY: &'static str = "a server process owns the state (Unix socket)";
+}
+
+impl Expected for Server {
     const CORRECT: bool = true;
     const KILL_OUTCOME: KillOutcome = KillOutcome::Unaffected;
 }

@@ -1,31 +1,41 @@
 //! Which process strategies exist, and where each states its facts.
 //!
-//! A strategy's facts (its name, what it is, whether it keeps the state
-//! correct, what becomes of it when its holder is killed) are [`Facts`]
-//! consts on its own type, in its own file, next to its code, as the thread
-//! locks' [`Lock::NAME`](crate::lock::Lock::NAME). [`Strategy`] only lists
-//! which exist; [`Strategy::descriptor`] is the one place that maps each to
-//! its type. A lock strategy is a [`ProcessLock`] that every model's form
-//! takes around its critical section (`LockStrategy`); the lock-free
-//! strategy and the server take no lock and bring their own form of each
-//! model (`OwnForms`).
+//! A strategy's facts (its name, what it is) are [`Facts`] consts on its
+//! own type, in its own file, next to its code, as the thread locks'
+//! [`Lock::NAME`](crate::lock::Lock::NAME); a built-in also states what it
+//! is expected to do ([`Expected`]: whether it keeps the state correct,
+//! what becomes of it when its holder is killed). [`Strategy`] only lists
+//! which exist; [`Strategy::descriptor`] is the one place that maps each
+//! to its type. A lock strategy is a [`ProcessLockImpl`]: it makes a
+//! [`ProcessLock`] that every model's form takes around its critical
+//! section. A user's lock takes the same public path ([`lock_form`]); the
+//! lock-free strategy and the server take no lock and bring their own form
+//! of each model (`OwnForms`).
 
 use super::counter::{CounterUnderLock, ProcessCounter};
 use super::lock::{self, ProcessLock};
 use super::lockfree::LockFree;
-use super::region::RegionWords;
+use super::region::{RegionWords, SPARE_WORDS};
 use super::server::Server;
 use super::tickets::books::Books;
 use super::tickets::office::{OfficeUnderLock, ProcessOffice};
 use crate::os::arena::Arena;
 use serde::Serialize;
+use std::sync::atomic::AtomicU64;
 
-/// What a process strategy states about itself, once, on its own type.
+/// What a process strategy states about itself, once, on its own type:
+/// its name and what it is. A user's process lock states these too.
 pub trait Facts {
     /// The name the command line, the matrix and the reports use.
     const NAME: &'static str;
     /// One line: what it is.
     const SUMMARY: &'static str;
+}
+
+/// What a built-in strategy is expected to do: the verdict it must get and
+/// what becomes of it when its holder is killed. A user's lock states no
+/// expectation: the checker finds out.
+pub trait Expected: Facts {
     /// Does it keep the state correct? (The broken ones are negative
     /// controls: the checker must catch each.)
     const CORRECT: bool;
@@ -34,25 +44,80 @@ pub trait Facts {
     const KILL_OUTCOME: KillOutcome;
 }
 
-/// A lock strategy: a [`ProcessLock`], made in the parent before the fork.
-pub(crate) trait LockStrategy: Facts {
+/// A kind of process lock: how to make one in a run's [`Site`], in the
+/// parent, before the fork. Every built-in lock is one, and so is a
+/// user's: [`lock_form`] makes it the process form of the counter and the
+/// ticket office, and [`kill_check`](super::kill::kill_check) kills its
+/// holder.
+///
+/// The lock the parent makes is copied into every forked worker, which
+/// then calls [`ProcessLock::attach`] once before its first acquire. What
+/// the workers must share lives where every process reaches it: a file in
+/// the run's private directory ([`Site::file`], for a file lock) or words
+/// of the shared mapping ([`Site::words`], for a lock in memory). A field
+/// of the lock itself is each process's own copy after the fork.
+///
+/// ```
+/// use racelab::process::lock::{Acquired, LockError, ProcessLock};
+/// use racelab::process::strategy::{Facts, ProcessLockImpl, Site};
+/// use std::sync::atomic::{AtomicU64, Ordering::{Acquire, Release}};
+/// use std::time::{Duration, Instant};
+///
+/// /// A spin lock on the first spare word: 0 free, else the holder's pid.
+/// struct WordLock<'a>(&'a AtomicU64);
+///
+/// impl Facts for WordLock<'_> {
+///     const NAME: &'static str = "word-lock";
+///     const SUMMARY: &'static str = "compare-exchange spin lock on a shared word";
+/// }
+///
+/// impl ProcessLockImpl for WordLock<'_> {
+///     fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+///         Ok(Box::new(WordLock(&site.words()[0])))
+///     }
+/// }
+///
+/// impl ProcessLock for WordLock<'_> {
+///     fn acquire(&mut self, within: Duration) -> Result<Acquired, LockError> {
+///         let (me, deadline) = (u64::from(std::process::id()), Instant::now() + within);
+///         while self.0.compare_exchange(0, me, Acquire, Acquire).is_err() {
+///             if Instant::now() >= deadline {
+///                 let holder = self.0.load(Acquire) as i32;
+///                 return Err(LockError::Stuck { holder: Some(holder) });
+///             }
+///             std::thread::yield_now();
+///         }
+///         Ok(Acquired::Clean)
+///     }
+///
+///     fn release(&mut self) {
+///         self.0.store(0, Release);
+///     }
+/// }
+///
+/// let form = racelab::process::lock_form::<WordLock>();
+/// assert_eq!(form.name(), "word-lock");
+/// ```
+pub trait ProcessLockImpl: Facts {
     /// Makes the lock in the run's `site` (its lock file, or its words in
-    /// the shared region).
+    /// the shared region), in the parent before the fork.
     fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>>;
 }
 
 /// A strategy that takes no lock: it brings its own form of each model.
-pub(crate) trait OwnForms: Facts {
+pub(crate) trait OwnForms: Expected {
     /// The counter, reached this strategy's way.
     fn counter<'a>(site: &Site<'a>) -> Box<dyn ProcessCounter + 'a>;
     /// The ticket office of `capacity` seats, reached this strategy's way.
     fn office<'a>(site: &Site<'a>, capacity: usize) -> Box<dyn ProcessOffice + 'a>;
 }
 
-/// Where a run's strategy makes its lock or its forms: the run's private
-/// directory and its shared region.
+/// Where a run's strategy makes its lock or its forms, in the parent
+/// before the fork: the run's private directory (removed with everything
+/// in it when the run ends) and its shared mapping (zeroed at the start of
+/// every run, and seen at the same address by every forked worker).
 #[derive(Clone, Copy)]
-pub(crate) struct Site<'a> {
+pub struct Site<'a> {
     pub(crate) arena: &'a Arena,
     pub(crate) shared: &'a RegionWords,
 }
@@ -60,6 +125,26 @@ pub(crate) struct Site<'a> {
 impl<'a> Site<'a> {
     pub(crate) fn new(arena: &'a Arena, shared: &'a RegionWords) -> Site<'a> {
         Site { arena, shared }
+    }
+
+    /// The path of `name` in the run's private directory (nothing is
+    /// created): where a file lock keeps its lock file. Names are the
+    /// caller's to choose; the built-ins use `lock`, `region` and
+    /// `tickets.json`.
+    pub fn file(&self, name: &str) -> std::path::PathBuf {
+        self.arena.file(name)
+    }
+
+    /// The run's private directory itself.
+    pub fn arena(&self) -> &'a Arena {
+        self.arena
+    }
+
+    /// [`SPARE_WORDS`] words of the shared mapping, zero at the start of
+    /// every run, that no built-in touches: a lock in shared memory keeps
+    /// its state here. Every forked worker sees the same words.
+    pub fn words(&self) -> &'a [AtomicU64; SPARE_WORDS] {
+        &self.shared.spare
     }
 
     /// The lock file a file lock strategy uses.
@@ -99,11 +184,18 @@ pub struct Descriptor {
     pub name: &'static str,
     /// [`Facts::SUMMARY`].
     pub summary: &'static str,
-    /// [`Facts::CORRECT`].
-    pub correct: bool,
-    /// [`Facts::KILL_OUTCOME`].
-    pub kill_outcome: KillOutcome,
+    /// What a built-in is expected to do; `None` for a user's lock.
+    pub expected: Option<Expectation>,
     forms: Forms,
+}
+
+/// A built-in strategy's [`Expected`] consts, as values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expectation {
+    /// [`Expected::CORRECT`].
+    pub correct: bool,
+    /// [`Expected::KILL_OUTCOME`].
+    pub kill_outcome: KillOutcome,
 }
 
 /// How a strategy's workers reach the state.
@@ -118,15 +210,20 @@ enum Forms {
 }
 
 impl Descriptor {
-    /// A lock strategy's descriptor.
-    const fn lock<L: LockStrategy>() -> Descriptor {
+    /// A lock's descriptor: a user's (no expectation) or, with
+    /// `expected`, a built-in's.
+    const fn lock<L: ProcessLockImpl>(expected: Option<Expectation>) -> Descriptor {
         Descriptor {
             name: L::NAME,
             summary: L::SUMMARY,
-            correct: L::CORRECT,
-            kill_outcome: L::KILL_OUTCOME,
+            expected,
             forms: Forms::Lock(L::create),
         }
+    }
+
+    /// A built-in lock strategy's descriptor.
+    const fn builtin<L: ProcessLockImpl + Expected>() -> Descriptor {
+        Descriptor::lock::<L>(Some(Expectation::of::<L>()))
     }
 
     /// A lockless strategy's descriptor.
@@ -134,8 +231,7 @@ impl Descriptor {
         Descriptor {
             name: S::NAME,
             summary: S::SUMMARY,
-            correct: S::CORRECT,
-            kill_outcome: S::KILL_OUTCOME,
+            expected: Some(Expectation::of::<S>()),
             forms: Forms::Own {
                 counter: S::counter,
                 office: S::office,
@@ -183,6 +279,69 @@ impl Descriptor {
             Forms::Own { office, .. } => office(site, capacity),
         })
     }
+}
+
+impl Expectation {
+    const fn of<S: Expected>() -> Expectation {
+        Expectation {
+            correct: S::CORRECT,
+            kill_outcome: S::KILL_OUTCOME,
+        }
+    }
+}
+
+/// The process form of the counter and the ticket office: a built-in
+/// strategy ([`Strategy`] converts into one) or a user's lock
+/// ([`lock_form`]). The models' rounds and the kill check take it and
+/// never ask which it is.
+#[derive(Clone, Copy)]
+pub struct ProcessForm(&'static Descriptor);
+
+impl ProcessForm {
+    /// Its facts and how it makes each model's form.
+    pub fn descriptor(self) -> &'static Descriptor {
+        self.0
+    }
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        self.0.name
+    }
+
+    /// One line: what it is.
+    pub fn summary(self) -> &'static str {
+        self.0.summary
+    }
+
+    /// What a built-in is expected to do; `None` for a user's lock.
+    pub fn expected(self) -> Option<Expectation> {
+        self.0.expected
+    }
+}
+
+impl std::fmt::Debug for ProcessForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ProcessForm").field(&self.0.name).finish()
+    }
+}
+
+impl std::fmt::Display for ProcessForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
+}
+
+impl From<Strategy> for ProcessForm {
+    fn from(strategy: Strategy) -> ProcessForm {
+        ProcessForm(strategy.descriptor())
+    }
+}
+
+/// A user's process lock `L` as the process form of the counter and the
+/// ticket office (and of [`kill_check`](super::kill::kill_check)): its name
+/// and summary from its [`Facts`], no expected verdict.
+pub fn lock_form<L: ProcessLockImpl>() -> ProcessForm {
+    ProcessForm(const { &Descriptor::lock::<L>(None) })
 }
 
 /// The process strategies, by name: which exist, in the order the command
@@ -240,18 +399,18 @@ impl Strategy {
     pub fn descriptor(self) -> &'static Descriptor {
         use lock::*;
         match self {
-            Strategy::Flock => const { &Descriptor::lock::<FlockLock>() },
-            Strategy::Ofd => const { &Descriptor::lock::<RecordLock<Ofd>>() },
-            Strategy::Fcntl => const { &Descriptor::lock::<RecordLock<Classic>>() },
-            Strategy::LockFile => const { &Descriptor::lock::<LockFile>() },
-            Strategy::RobustMutex => const { &Descriptor::lock::<RobustMutex>() },
-            Strategy::Semaphore1 => const { &Descriptor::lock::<SemaphoreLock<1>>() },
-            Strategy::Spin => const { &Descriptor::lock::<ShmSpinLock>() },
+            Strategy::Flock => const { &Descriptor::builtin::<FlockLock>() },
+            Strategy::Ofd => const { &Descriptor::builtin::<RecordLock<Ofd>>() },
+            Strategy::Fcntl => const { &Descriptor::builtin::<RecordLock<Classic>>() },
+            Strategy::LockFile => const { &Descriptor::builtin::<LockFile>() },
+            Strategy::RobustMutex => const { &Descriptor::builtin::<RobustMutex>() },
+            Strategy::Semaphore1 => const { &Descriptor::builtin::<SemaphoreLock<1>>() },
+            Strategy::Spin => const { &Descriptor::builtin::<ShmSpinLock>() },
             Strategy::Atomic => const { &Descriptor::own::<LockFree>() },
             Strategy::Server => const { &Descriptor::own::<Server>() },
-            Strategy::None => const { &Descriptor::lock::<Unlocked>() },
-            Strategy::Semaphore2 => const { &Descriptor::lock::<SemaphoreLock<2>>() },
-            Strategy::InheritedFlock => const { &Descriptor::lock::<InheritedFlock>() },
+            Strategy::None => const { &Descriptor::builtin::<Unlocked>() },
+            Strategy::Semaphore2 => const { &Descriptor::builtin::<SemaphoreLock<2>>() },
+            Strategy::InheritedFlock => const { &Descriptor::builtin::<InheritedFlock>() },
         }
     }
 
@@ -267,7 +426,7 @@ impl Strategy {
 
     /// Does it keep the state correct?
     pub fn correct(self) -> bool {
-        self.descriptor().correct
+        self.expectation().correct
     }
 
     /// One line: what it is.
@@ -277,7 +436,14 @@ impl Strategy {
 
     /// The documented kill -9 outcome (see each strategy's file).
     pub fn kill_outcome(self) -> KillOutcome {
-        self.descriptor().kill_outcome
+        self.expectation().kill_outcome
+    }
+
+    /// What it is expected to do (every built-in states it).
+    fn expectation(self) -> Expectation {
+        self.descriptor()
+            .expected
+            .expect("every built-in strategy states its expectation")
     }
 }
 

@@ -3,16 +3,20 @@
 //! makes before the fork (the process forms themselves are in
 //! [`crate::process`]).
 //!
-//! A model's process form is a value, chosen at run time: a process
-//! strategy ([`Strategy`]) for the counter and the tickets, a process
-//! queue ([`Via`]) for the queue. Each round forks afresh in a fresh arena;
+//! A model's process form is a value, chosen at run time: a process lock
+//! or strategy ([`ProcessForm`]: a built-in
+//! [`Strategy`](crate::process::Strategy) or a user's
+//! [`lock_form`](crate::process::lock_form)) for the counter and the
+//! tickets, a process queue ([`QueueForm`]: a built-in
+//! [`Via`](crate::process::queue::Via) or a user's
+//! [`queue_form`](crate::process::queue::queue_form)) for the queue. Each round forks afresh in a fresh arena;
 //! [`run`] repeats rounds as every tier does ([`rounds`](super::rounds)).
 
 use crate::check::Violation;
 pub use crate::process::ProcessConfig;
 use crate::process::failure::{self, RunError};
-use crate::process::queue::Via;
-use crate::process::{Strategy, counter, queue, tickets};
+use crate::process::queue::QueueForm;
+use crate::process::{ProcessForm, counter, queue, tickets};
 use crate::tier::Outcome;
 use crate::workload::Workload;
 use crate::workload::counter::CounterPlan;
@@ -34,16 +38,21 @@ pub trait ProcessWorkload: Workload {
 /// rounds: every tier's entry has this shape, `run(form, plan, config)`.
 /// A round stops the run at its first violation, or when it could not be
 /// carried out (inconclusive).
-pub fn run<P: ProcessWorkload>(form: P::Form, plan: &P, config: &ProcessConfig) -> Outcome {
+pub fn run<P: ProcessWorkload>(
+    form: impl Into<P::Form>,
+    plan: &P,
+    config: &ProcessConfig,
+) -> Outcome {
+    let form = form.into();
     failure::rounds(config.rounds, plan.operations(), || {
         plan.round(form, config)
     })
 }
 
 impl ProcessWorkload for CounterPlan {
-    type Form = Strategy;
+    type Form = ProcessForm;
 
-    fn round(&self, form: Strategy, config: &ProcessConfig) -> Result<Vec<Violation>, RunError> {
+    fn round(&self, form: ProcessForm, config: &ProcessConfig) -> Result<Vec<Violation>, RunError> {
         match counter::round(form, self, config) {
             Ok(_) => Ok(Vec::new()),
             Err(found) => found.conclude().map_err(RunError::Inconclusive),
@@ -52,9 +61,9 @@ impl ProcessWorkload for CounterPlan {
 }
 
 impl ProcessWorkload for TicketsPlan {
-    type Form = Strategy;
+    type Form = ProcessForm;
 
-    fn round(&self, form: Strategy, config: &ProcessConfig) -> Result<Vec<Violation>, RunError> {
+    fn round(&self, form: ProcessForm, config: &ProcessConfig) -> Result<Vec<Violation>, RunError> {
         tickets::rush(form, self, config).map(|run| run.violations)
     }
 }
@@ -65,11 +74,11 @@ impl ProcessWorkload for TicketsPlan {
 const QUEUE_JOIN: Duration = Duration::from_secs(1);
 
 impl ProcessWorkload for QueuePlan {
-    type Form = Via;
+    type Form = QueueForm;
 
     /// A process queue takes its bounds from the plan (and the parent's
     /// join waits `QUEUE_JOIN`).
-    fn round(&self, form: Via, _: &ProcessConfig) -> Result<Vec<Violation>, RunError> {
+    fn round(&self, form: QueueForm, _: &ProcessConfig) -> Result<Vec<Violation>, RunError> {
         queue::run::run(self, form, QUEUE_JOIN).map(|run| run.violations)
     }
 }

@@ -13,7 +13,7 @@
 //! description's kind is in `ofd.rs`.
 
 use super::{Acquired, LockError, ProcessLock, acquire_by_polling};
-use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
+use crate::process::strategy::{Expected, Facts, KillOutcome, ProcessLockImpl, Site};
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, fcntl};
 use std::fs::File;
@@ -102,11 +102,14 @@ fn open_rw(path: &PathBuf) -> std::io::Result<File> {
 impl Facts for RecordLock<Classic> {
     const NAME: &'static str = "fcntl";
     const SUMMARY: &'static str = "classic fcntl record lock (F_SETLK)";
+}
+
+impl Expected for RecordLock<Classic> {
     const CORRECT: bool = true;
     const KILL_OUTCOME: KillOutcome = KillOutcome::Released;
 }
 
-impl LockStrategy for RecordLock<Classic> {
+impl ProcessLockImpl for RecordLock<Classic> {
     fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
         Ok(Box::new(RecordLock::classic(site.lock_file())?))
     }

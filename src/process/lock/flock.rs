@@ -7,7 +7,7 @@
 //! goes with them (`KillOutcome::Released`).
 
 use super::{Acquired, LockError, ProcessLock, acquire_by_polling};
-use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
+use crate::process::strategy::{Expected, Facts, KillOutcome, ProcessLockImpl, Site};
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::File;
@@ -78,11 +78,14 @@ impl FlockLock {
 impl Facts for FlockLock {
     const NAME: &'static str = "flock";
     const SUMMARY: &'static str = "flock(2) on a lock file opened by each worker";
+}
+
+impl Expected for FlockLock {
     const CORRECT: bool = true;
     const KILL_OUTCOME: KillOutcome = KillOutcome::Released;
 }
 
-impl LockStrategy for FlockLock {
+impl ProcessLockImpl for FlockLock {
     fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
         Ok(Box::new(FlockLock::new(site.lock_file())?))
     }

@@ -11,7 +11,7 @@
 
 use super::flock::FlockFile;
 use super::{Acquired, LockError, ProcessLock, acquire_by_polling};
-use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
+use crate::process::strategy::{Expected, Facts, KillOutcome, ProcessLockImpl, Site};
 use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,11 +34,14 @@ impl InheritedFlock {
 impl Facts for InheritedFlock {
     const NAME: &'static str = "inherited-flock";
     const SUMMARY: &'static str = "flock on a descriptor opened before the fork";
+}
+
+impl Expected for InheritedFlock {
     const CORRECT: bool = false;
     const KILL_OUTCOME: KillOutcome = KillOutcome::Unaffected;
 }
 
-impl LockStrategy for InheritedFlock {
+impl ProcessLockImpl for InheritedFlock {
     fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
         Ok(Box::new(InheritedFlock::new(site.lock_file())?))
     }

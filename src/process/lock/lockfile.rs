@@ -8,7 +8,7 @@
 
 use super::{Acquired, LockError, ProcessLock};
 use crate::os::poll::{Nap, try_poll_until};
-use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
+use crate::process::strategy::{Expected, Facts, KillOutcome, ProcessLockImpl, Site};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -36,11 +36,14 @@ impl LockFile {
 impl Facts for LockFile {
     const NAME: &'static str = "lockfile";
     const SUMMARY: &'static str = "O_CREAT|O_EXCL lock file, unlinked to release";
+}
+
+impl Expected for LockFile {
     const CORRECT: bool = true;
     const KILL_OUTCOME: KillOutcome = KillOutcome::Stale;
 }
 
-impl LockStrategy for LockFile {
+impl ProcessLockImpl for LockFile {
     fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
         Ok(Box::new(LockFile::new(site.lock_file())))
     }

@@ -5,7 +5,7 @@
 //! Kill -9: nothing is held, so nothing is stuck (`KillOutcome::Unaffected`).
 
 use super::{Acquired, LockError, ProcessLock};
-use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
+use crate::process::strategy::{Expected, Facts, KillOutcome, ProcessLockImpl, Site};
 use std::time::Duration;
 
 /// The lock that takes nothing (the thread tier's counterpart is
@@ -15,11 +15,14 @@ pub struct Unlocked;
 impl Facts for Unlocked {
     const NAME: &'static str = "none";
     const SUMMARY: &'static str = "no lock: read, then write";
+}
+
+impl Expected for Unlocked {
     const CORRECT: bool = false;
     const KILL_OUTCOME: KillOutcome = KillOutcome::Unaffected;
 }
 
-impl LockStrategy for Unlocked {
+impl ProcessLockImpl for Unlocked {
     fn create<'a>(_site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
         Ok(Box::new(Unlocked))
     }

@@ -8,7 +8,7 @@
 
 use super::ProcessLock;
 use super::fcntl::{RecordKind, RecordLock};
-use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
+use crate::process::strategy::{Expected, Facts, KillOutcome, ProcessLockImpl, Site};
 use nix::fcntl::FcntlArg;
 use std::path::PathBuf;
 
@@ -33,11 +33,14 @@ impl RecordLock<Ofd> {
 impl Facts for RecordLock<Ofd> {
     const NAME: &'static str = "ofd";
     const SUMMARY: &'static str = "open-file-description record lock (F_OFD_SETLK)";
+}
+
+impl Expected for RecordLock<Ofd> {
     const CORRECT: bool = true;
     const KILL_OUTCOME: KillOutcome = KillOutcome::Released;
 }
 
-impl LockStrategy for RecordLock<Ofd> {
+impl ProcessLockImpl for RecordLock<Ofd> {
     fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
         Ok(Box::new(RecordLock::ofd(site.lock_file())?))
     }

@@ -10,7 +10,7 @@
 
 use super::{Acquired, LockError, ProcessLock, realtime_deadline};
 use crate::process::region::RegionWords;
-use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
+use crate::process::strategy::{Expected, Facts, KillOutcome, ProcessLockImpl, Site};
 use std::time::Duration;
 
 /// The robust, process-shared pthread mutex in the region's `mutex` field.
@@ -64,11 +64,14 @@ fn check(code: libc::c_int) -> std::io::Result<()> {
 impl Facts for RobustMutex<'_> {
     const NAME: &'static str = "robust-mutex";
     const SUMMARY: &'static str = "robust process-shared pthread mutex in shared memory";
+}
+
+impl Expected for RobustMutex<'_> {
     const CORRECT: bool = true;
     const KILL_OUTCOME: KillOutcome = KillOutcome::Recovered;
 }
 
-impl LockStrategy for RobustMutex<'_> {
+impl ProcessLockImpl for RobustMutex<'_> {
     fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
         Ok(Box::new(RobustMutex::new(site.shared)?))
     }

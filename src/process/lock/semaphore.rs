@@ -12,7 +12,7 @@
 
 use super::{Acquired, LockError, ProcessLock, realtime_deadline};
 use crate::process::region::RegionWords;
-use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
+use crate::process::strategy::{Expected, Facts, KillOutcome, ProcessLockImpl, Site};
 use std::time::Duration;
 
 /// The semaphore with `PERMITS` permits: 1 is the correct strategy
@@ -53,6 +53,9 @@ impl<const PERMITS: u32> Facts for SemaphoreLock<'_, PERMITS> {
         2 => "process-shared semaphore, 2 permits",
         _ => "process-shared semaphore, several permits",
     };
+}
+
+impl<const PERMITS: u32> Expected for SemaphoreLock<'_, PERMITS> {
     const CORRECT: bool = PERMITS == 1;
     const KILL_OUTCOME: KillOutcome = if PERMITS == 1 {
         KillOutcome::Stuck
@@ -61,7 +64,7 @@ impl<const PERMITS: u32> Facts for SemaphoreLock<'_, PERMITS> {
     };
 }
 
-impl<const PERMITS: u32> LockStrategy for SemaphoreLock<'_, PERMITS> {
+impl<const PERMITS: u32> ProcessLockImpl for SemaphoreLock<'_, PERMITS> {
     fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
         Ok(Box::new(SemaphoreLock::<PERMITS>::new(site.shared)?))
     }

@@ -9,7 +9,7 @@
 use super::{Acquired, LockError, ProcessLock};
 use crate::os::poll::{Nap, try_poll_until};
 use crate::process::region::RegionWords;
-use crate::process::strategy::{Facts, KillOutcome, LockStrategy, Site};
+use crate::process::strategy::{Expected, Facts, KillOutcome, ProcessLockImpl, Site};
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Duration;
 
@@ -29,11 +29,14 @@ impl<'a> ShmSpinLock<'a> {
 impl Facts for ShmSpinLock<'_> {
     const NAME: &'static str = "spin";
     const SUMMARY: &'static str = "spin lock on a shared memory word";
+}
+
+impl Expected for ShmSpinLock<'_> {
     const CORRECT: bool = true;
     const KILL_OUTCOME: KillOutcome = KillOutcome::Stuck;
 }
 
-impl LockStrategy for ShmSpinLock<'_> {
+impl ProcessLockImpl for ShmSpinLock<'_> {
     fn create<'a>(site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
         Ok(Box::new(ShmSpinLock::new(site.shared)))
     }

@@ -30,12 +30,16 @@
 //!     atomic rename; and its broken form that claims by reading then
 //!     deleting (`spool/read_then_delete.rs`).
 //!
+//! A user's queue is made the same way: [`ProcessQueueImpl`] says how,
+//! [`queue_form`] makes it a [`QueueForm`] beside the built-ins.
+//!
 //! [`run`] drives any of them with producer and consumer processes and
 //! checks the run with the thread tier's invariants
 //! ([`check::queue::check`](crate::check::queue::check)).
 
 pub mod bounded;
 pub mod channel;
+pub mod form;
 pub mod ledger;
 pub mod manager;
 pub mod mqueue;
@@ -43,6 +47,7 @@ pub mod run;
 pub mod shm;
 pub mod spool;
 
+pub use form::{ProcessQueueImpl, QueueForm, queue_form};
 pub use ledger::Ledger;
 
 use crate::check::ViolationKind;

@@ -17,7 +17,7 @@
 //! capacity, join only once every item is processed; plus what only a
 //! worker can tell (a consumer that popped an empty queue).
 
-use super::{FOREVER, ProcessQueue, QueueError, Role, STOP, Via, item, split};
+use super::{FOREVER, ProcessQueue, QueueError, QueueForm, Role, STOP, item, split};
 use crate::check::queue::check;
 use crate::check::{Violation, ViolationKind};
 use crate::os::arena::Arena;
@@ -43,7 +43,7 @@ struct Worker {
 #[derive(Debug, Clone, Serialize)]
 pub struct ProcessQueueRun {
     /// The queue the run went through.
-    pub via: Via,
+    pub via: QueueForm,
     /// What the consumers received and the queue's high water mark.
     pub report: QueueReport,
     /// Every invariant the run broke (empty: it held).
@@ -64,10 +64,15 @@ impl ProcessQueueRun {
     }
 }
 
-/// Runs `plan` over `via` with one process per producer and per consumer.
-/// `wait` bounds the parent's join and, with `Ending::Never`, each
-/// consumer's wait for an item that never comes.
-pub fn run(plan: &QueuePlan, via: Via, wait: Duration) -> Result<ProcessQueueRun, RunError> {
+/// Runs `plan` over `via` (a built-in [`Via`](super::Via) or a user's
+/// queue, [`queue_form`](super::queue_form)) with one process per producer
+/// and per consumer. `wait` bounds the parent's join and, with
+/// `Ending::Never`, each consumer's wait for an item that never comes.
+pub fn run(
+    plan: &QueuePlan,
+    via: impl Into<QueueForm>,
+    wait: Duration,
+) -> Result<ProcessQueueRun, RunError> {
     let arena = Arena::new().map_err(|e| RunError::setup("the run's directory", e))?;
     run_in(&arena, plan, via, wait)
 }
@@ -77,9 +82,10 @@ pub fn run(plan: &QueuePlan, via: Via, wait: Duration) -> Result<ProcessQueueRun
 pub fn run_in(
     arena: &Arena,
     plan: &QueuePlan,
-    via: Via,
+    via: impl Into<QueueForm>,
     wait: Duration,
 ) -> Result<ProcessQueueRun, RunError> {
+    let via = via.into();
     if plan.producers == 0 || plan.consumers == 0 || plan.capacity == 0 {
         return Err(RunError::Plan(
             "need at least one producer, one consumer and a capacity of 1".into(),

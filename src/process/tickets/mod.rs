@@ -17,7 +17,7 @@ use super::failure::{Findings, RunError, WorkerError};
 use super::filedb::FileDb;
 use super::region::Region;
 use super::strategy::Site;
-use super::{Pace, ProcessConfig, Strategy};
+use super::{Pace, ProcessConfig, ProcessForm};
 use crate::check::Violation;
 use crate::check::tickets::check;
 use crate::model::tickets::Ticket;
@@ -85,7 +85,7 @@ impl TicketsRun {
 /// One rush in a fresh arena: its run (violations, or none: it held), or
 /// why it could not be carried out.
 pub fn rush(
-    strategy: Strategy,
+    form: impl Into<ProcessForm>,
     plan: &TicketsPlan,
     config: &ProcessConfig,
 ) -> Result<TicketsRun, RunError> {
@@ -94,7 +94,8 @@ pub fn rush(
     let shared = region.shared();
     let db = FileDb::create(&arena.file("tickets.json"), plan.tickets)
         .map_err(|e| RunError::setup("the ticket database", e))?;
-    let office = strategy
+    let office = form
+        .into()
         .descriptor()
         .office(
             &Site::new(&arena, shared),
