@@ -270,4 +270,20 @@ common::forked_tests! {
         assert_eq!(v.kind, ViolationKind::Hang, "{v:?}");
         assert!(v.evidence.contains("held by pid"), "{}", v.evidence);
     }
+
+    /// The public entry point: one line runs the counter, the ticket rush
+    /// and the kill check on a user's lock, one report.
+    #[test]
+    fn the_entry_point_proves_a_user_flock_lock() {
+        let report = racelab::verify::process::lock::<FileLock>().assert_holds();
+        assert_eq!(report.runs.len(), 3, "{report}");
+    }
+
+    /// ... and names what a lock that dies held does to the system.
+    #[test]
+    fn the_entry_point_reports_a_user_spin_lock_held_after_its_holder_died() {
+        let report = racelab::verify::process::lock::<WordLock>().run();
+        assert_eq!(report.run("counter", racelab::tier::Tier::Processes).unwrap().verdict(), Verdict::Holds, "{report}");
+        report.assert_violated(ViolationKind::Hang);
+    }
 }

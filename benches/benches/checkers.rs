@@ -25,9 +25,10 @@ fn loom_search(c: &mut Criterion, model: ModelKind, strategy: &str) {
     let mut group = c.benchmark_group("loom search");
     group.throughput(Throughput::Elements(executions));
     group.sample_size(10);
-    group.bench_function(format!("{model}/{strategy} ({executions} executions)"), |b| {
-        b.iter(|| pair.explore(&plan, &config))
-    });
+    group.bench_function(
+        format!("{model}/{strategy} ({executions} executions)"),
+        |b| b.iter(|| pair.explore(&plan, &config)),
+    );
     group.finish();
 }
 

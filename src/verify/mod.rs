@@ -91,7 +91,23 @@
 //! [`Raw`](crate::lock::Raw) adapter makes it a [`Lock`](crate::lock::Lock)
 //! for your own data too ([`Locked`](crate::lock::Locked)).
 //!
-//! ## 4. What a report says
+//! ## 4. Your process lock or process queue
+//!
+//! A lock between processes is a
+//! [`ProcessLock`](crate::process::lock::ProcessLock) made in the parent
+//! before the fork by [`ProcessLockImpl::create`](crate::process::ProcessLockImpl)
+//! (in the run's private directory, or on shared words of the run's
+//! region: [`Site`](crate::process::Site)). [`process::lock`] runs the
+//! counter and the ticket rush in forked workers around it, and kills a
+//! holder with SIGKILL: a lock the kernel releases, or one that reports its
+//! dead owner, holds; one that stays held for ever is a hang. A queue
+//! between processes is a [`ProcessQueue`](crate::process::queue::ProcessQueue)
+//! made by [`ProcessQueueImpl`](crate::process::queue::ProcessQueueImpl);
+//! [`process::queue`] runs producers and consumers through it.
+//! `verify::process::lock::<MyLock>().assert_holds()` in a `#[test]`
+//! (isolate it with `rusty-fork`, as racelab's own process tests are).
+//!
+//! ## 5. What a report says
 //!
 //! A [`Report`] prints one line per workload and tier: the verdict (holds,
 //! violated, inconclusive), the work (executions and bound, operations and
@@ -109,6 +125,7 @@ mod check;
 pub mod lock;
 mod macros;
 pub mod model;
+pub mod process;
 pub mod program;
 mod report;
 
