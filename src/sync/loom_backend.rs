@@ -24,6 +24,12 @@ pub enum LoomLimitHit {
     },
 }
 
+/// How many spins of one waiter loom runs without yielding (see
+/// [`Backend::spin_hint`]): a spinner that gives up after at most this many
+/// spins is caught proceeding unlocked; each unyielded spin costs the
+/// search more executions of every spin lock.
+pub const LOOM_UNYIELDED_SPINS: u32 = 2;
+
 loom::lazy_static! {
     // Threads created in this execution, the model's main thread included:
     // loom keeps lazy statics per execution, so it starts again at 1 for
@@ -82,7 +88,15 @@ impl Backend for Loom {
         loom::sync::atomic::fence(order)
     }
 
-    fn spin_hint(_spins: u32) {
-        loom::hint::spin_loop()
+    /// The first [`LOOM_UNYIELDED_SPINS`] spins of a waiter are plain
+    /// branch points: loom may keep running the spinner while the holder is
+    /// preempted, so a lock that gives up within that many spins and enters
+    /// anyway is caught. Later spins yield (loom would otherwise stop a spin
+    /// loop at its branch limit): a lock that gives up only after more
+    /// spins than that is not searched by loom.
+    fn spin_hint(spins: u32) {
+        if spins >= LOOM_UNYIELDED_SPINS {
+            loom::hint::spin_loop()
+        }
     }
 }

@@ -17,7 +17,7 @@ mod std_backend;
 
 pub use atomic::{AtomicFlag, AtomicPointer, AtomicWord};
 pub use barrier::Barrier;
-pub use loom_backend::{Loom, LoomLimitHit};
+pub use loom_backend::{LOOM_UNYIELDED_SPINS, Loom, LoomLimitHit};
 pub use shuttle_backend::Shuttle;
 pub use std_backend::{SpawnFailed, Std};
 
@@ -126,8 +126,13 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// Called in every spin loop, with the number of times this waiter has
     /// spun so far: on std a growing burst of CPU hints, then a yield to the
     /// OS (a spinner must not starve a preempted holder on a busy 2-core
-    /// machine); under loom a yield (which loom otherwise stops with
-    /// "exceeded maximum number of branches").
+    /// machine); under loom nothing for the first [`LOOM_UNYIELDED_SPINS`]
+    /// spins (a plain branch point, so a spinner that gives up early is
+    /// caught) and then a yield (which loom otherwise stops with "exceeded
+    /// maximum number of branches"): a lock that gives up only after more
+    /// spins is not searched by loom. Under shuttle a yield: the random
+    /// scheduler may run the spinner again at once (a give-up is found with
+    /// some probability, halving per spin), PCT lowers its priority.
     fn spin_hint(spins: u32);
 
     /// The calling thread's index: see [`thread_index`].
