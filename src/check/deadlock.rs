@@ -5,7 +5,7 @@
 //! its `runtime::execution`):
 //! - loom: `deadlock; threads = [(Id(0), Blocked(Location(None))), (Id(1), Terminated)]`,
 //!   every thread with its state;
-//! - shuttle: `deadlock! blocked tasks: [main-thread (task TaskId(0)), <unknown> (task TaskId(1))]`,
+//! - shuttle: `deadlock! blocked tasks: [main-thread (task main-thread(0)), <unknown> (task TaskId(1), pending future)]`,
 //!   the unfinished tasks only.
 //!
 //! Both number threads in the order they were created, the main thread 0,
@@ -94,9 +94,12 @@ fn location(debug: &str) -> String {
 fn shuttle_tasks(message: &str) -> Option<Vec<(usize, How)>> {
     let list = message.strip_prefix("deadlock! blocked tasks: [")?;
     let mut tasks = Vec::new();
-    for entry in list.split("TaskId(").skip(1) {
+    // Each task is `name (task ID, ...)`; the ID prints as `TaskId(k)`,
+    // or `name(k)` for a named task (shuttle's main task is `main-thread(0)`).
+    for entry in list.split("(task ").skip(1) {
         let (id, _) = entry.split_once(')')?;
-        tasks.push((id.trim().parse().ok()?, How::Blocked));
+        let (_, index) = id.rsplit_once('(')?;
+        tasks.push((index.trim().parse().ok()?, How::Blocked));
     }
     tasks.sort_by_key(|(index, _)| (*index == 0, *index));
     Some(tasks)
@@ -135,8 +138,8 @@ mod tests {
 
     #[test]
     fn shuttle_report_names_the_blocked_tasks() {
-        let message = "deadlock! blocked tasks: [main-thread (task TaskId(0)), \
-                       <unknown> (task TaskId(2))]";
+        let message = "deadlock! blocked tasks: [main-thread (task main-thread(0)), \
+                       <unknown> (task TaskId(2), pending future)]";
         let told = named(message, &ProbeState::default(), &label).unwrap();
         assert_eq!(
             told,
