@@ -5,7 +5,9 @@
 //! [`Violation`]s, each naming its evidence ("lost 1 of 2 updates", "sold 2
 //! tickets of 1").
 
+pub mod assertion;
 pub mod counter;
+pub mod deadlock;
 pub mod queue;
 pub mod tickets;
 
@@ -53,6 +55,9 @@ pub enum ViolationKind {
     DataRace,
     /// Two threads were inside one lock's critical section at once.
     ExclusionBroken,
+    /// The code under test's own assertion failed ([`ensure!`](crate::ensure),
+    /// or std's `assert!`, `assert_eq!`, `assert_ne!`); the evidence is its message.
+    Assertion,
     /// A worker panicked for another reason.
     Panicked,
 }
@@ -77,6 +82,7 @@ impl ViolationKind {
             ViolationKind::Hang => "hang",
             ViolationKind::DataRace => "data race",
             ViolationKind::ExclusionBroken => "exclusion broken",
+            ViolationKind::Assertion => "assertion failed",
             ViolationKind::Panicked => "panicked",
         }
     }
@@ -106,18 +112,43 @@ impl Violation {
         }
     }
 
-    /// Classifies a worker's panic: a broken queue's pop from empty, loom's
-    /// deadlock and data-race reports, or anything else. Call
+    /// Classifies a worker's panic by its payload: an
+    /// [`AssertionFailed`](assertion::AssertionFailed) is the code's own
+    /// assertion; any other payload is classified by its text
+    /// ([`Violation::from_panic`]). Call [`checker_limit`] first.
+    pub fn from_payload(
+        payload: &(dyn Any + Send),
+        state: &ProbeState,
+        label: &dyn Fn(usize) -> String,
+    ) -> Self {
+        if let Some(found) = payload.downcast_ref::<Violation>() {
+            // racelab's own check inside a program (the lock check's
+            // exclusion program) raises its violation as it is.
+            return found.clone();
+        }
+        match payload.downcast_ref::<assertion::AssertionFailed>() {
+            Some(failed) => Violation::new(ViolationKind::Assertion, failed.0.clone()),
+            None => Violation::from_panic(&panic_message(payload), state, label),
+        }
+    }
+
+    /// Classifies a worker's panic by its message: a broken queue's pop from
+    /// empty, loom's and shuttle's deadlock reports, loom's data-race report,
+    /// a std assertion (`assert!`, `assert_eq!`), or anything else. Call
     /// [`checker_limit`] first: a checker's own stop is no violation. `state` is what the
     /// probe knew when it happened (who waits on what), `label` names a worker.
     pub fn from_panic(message: &str, state: &ProbeState, label: &dyn Fn(usize) -> String) -> Self {
-        if message.contains(POP_FROM_EMPTY) {
+        if let Some(text) = assertion::std_assertion(message) {
+            Violation::new(ViolationKind::Assertion, text)
+        } else if message.contains(POP_FROM_EMPTY) {
             Violation::new(
                 ViolationKind::PopFromEmpty,
                 "a consumer woke, did not look again, and popped an empty queue",
             )
         } else if message.starts_with("deadlock") {
-            Violation::new(ViolationKind::Deadlock, deadlock_evidence(state, label))
+            let evidence = deadlock::named(message, state, label)
+                .unwrap_or_else(|| deadlock_evidence(state, label));
+            Violation::new(ViolationKind::Deadlock, evidence)
         } else if message.contains("Causality violation") {
             Violation::new(
                 ViolationKind::DataRace,
@@ -215,6 +246,10 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
+    } else if let Some(failed) = payload.downcast_ref::<assertion::AssertionFailed>() {
+        failed.0.clone()
+    } else if let Some(found) = payload.downcast_ref::<Violation>() {
+        found.to_string()
     } else {
         "a worker panicked".to_string()
     }

@@ -1,16 +1,14 @@
 //! The model checker: loom's mocks of the same primitives. Code run on this
 //! backend must run inside `loom::model` (see [`crate::tier::loom`]).
 
-use super::Backend;
-use loom::sync::atomic::{AtomicI64, AtomicUsize};
+use super::{Backend, Ordering};
 use std::cell::Cell;
 
 /// Loom's mocked primitives: every interleaving is explored.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Loom;
 
-super::same::atomic_word!(AtomicUsize, usize);
-super::same::atomic_word!(AtomicI64, i64);
+super::same::atomics!(loom::sync::atomic, super::seq_cst::note);
 
 /// The payload of the panic the facade raises when the code under test asks
 /// loom for more than loom can model. It is loom's limit, not the code's
@@ -26,6 +24,12 @@ pub enum LoomLimitHit {
     },
 }
 
+/// How many spins of one waiter loom runs without yielding (see
+/// [`Backend::spin_hint`]): a spinner that gives up after at most this many
+/// spins is caught proceeding unlocked; each unyielded spin costs the
+/// search more executions of every spin lock.
+pub const LOOM_UNYIELDED_SPINS: u32 = 2;
+
 loom::lazy_static! {
     // Threads created in this execution, the model's main thread included:
     // loom keeps lazy statics per execution, so it starts again at 1 for
@@ -37,13 +41,13 @@ loom::thread_local! {
     // Loom runs every model thread as a coroutine on one OS thread, so a
     // std thread-local would be shared by all of them.
     static WORKER: Cell<usize> = Cell::new(0);
+    // This thread's index (see `super::thread_index`): 0 on the model's
+    // main thread, set by `spawn` on the others.
+    static INDEX: Cell<usize> = Cell::new(0);
 }
 
 impl Backend for Loom {
     const NAME: &'static str = "loom";
-
-    type AtomicUsize = AtomicUsize;
-    type AtomicI64 = AtomicI64;
 
     super::same::same_api!(loom::sync);
 
@@ -67,10 +71,32 @@ impl Backend for Loom {
         if wanted > loom::MAX_THREADS {
             std::panic::panic_any(LoomLimitHit::Threads { wanted });
         }
-        loom::thread::spawn(f)
+        // The threads counted so far, main included: the new one's index.
+        let index = wanted - 1;
+        loom::thread::spawn(move || {
+            INDEX.with(|i| i.set(index));
+            f()
+        })
     }
 
-    fn spin_hint(_spins: u32) {
-        loom::hint::spin_loop()
+    fn thread_index() -> usize {
+        INDEX.with(Cell::get)
+    }
+
+    fn fence(order: Ordering) {
+        super::seq_cst::note(order);
+        loom::sync::atomic::fence(order)
+    }
+
+    /// The first [`LOOM_UNYIELDED_SPINS`] spins of a waiter are plain
+    /// branch points: loom may keep running the spinner while the holder is
+    /// preempted, so a lock that gives up within that many spins and enters
+    /// anyway is caught. Later spins yield (loom would otherwise stop a spin
+    /// loop at its branch limit): a lock that gives up only after more
+    /// spins than that is not searched by loom.
+    fn spin_hint(spins: u32) {
+        if spins >= LOOM_UNYIELDED_SPINS {
+            loom::hint::spin_loop()
+        }
     }
 }

@@ -7,12 +7,17 @@
 //! The facade is a trait, [`Backend`], rather than a `cfg` switch: a plain
 //! `cargo test` builds both backends at once and needs no `RUSTFLAGS`.
 
+mod atomic;
+mod barrier;
 mod loom_backend;
 mod same;
+pub(crate) mod seq_cst;
 mod shuttle_backend;
 mod std_backend;
 
-pub use loom_backend::{Loom, LoomLimitHit};
+pub use atomic::{AtomicFlag, AtomicPointer, AtomicWord};
+pub use barrier::Barrier;
+pub use loom_backend::{LOOM_UNYIELDED_SPINS, Loom, LoomLimitHit};
 pub use shuttle_backend::Shuttle;
 pub use std_backend::{SpawnFailed, Std};
 
@@ -20,35 +25,6 @@ use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 pub use std::sync::atomic::Ordering;
-
-/// An atomic machine word of type `V` (`usize`, `i64`).
-///
-/// Each method is std's method of the same name (`std::sync::atomic::AtomicUsize`),
-/// with std's semantics; the backend decides what an ordering can show (loom
-/// explores every ordering, shuttle treats every access as `SeqCst`).
-pub trait AtomicWord<V>: Send + Sync + 'static {
-    /// Creates the atomic holding `value`.
-    fn new(value: V) -> Self;
-    /// Loads the value.
-    fn load(&self, order: Ordering) -> V;
-    /// Stores `value`.
-    fn store(&self, value: V, order: Ordering);
-    /// Stores `value` and returns the previous value.
-    fn swap(&self, value: V, order: Ordering) -> V;
-    /// Stores `new` if the value is `current`: `Ok` with the previous value on
-    /// success, `Err` with the value found on failure.
-    fn compare_exchange(
-        &self,
-        current: V,
-        new: V,
-        success: Ordering,
-        failure: Ordering,
-    ) -> Result<V, V>;
-    /// Adds `value` (wrapping on overflow) and returns the previous value.
-    fn fetch_add(&self, value: V, order: Ordering) -> V;
-    /// Subtracts `value` (wrapping on overflow) and returns the previous value.
-    fn fetch_sub(&self, value: V, order: Ordering) -> V;
-}
 
 /// The primitives a model or strategy may use. Implemented by [`Std`],
 /// [`Loom`] and [`Shuttle`].
@@ -60,6 +36,17 @@ pub trait Backend: Sized + Send + Sync + 'static {
     type AtomicUsize: AtomicWord<usize>;
     /// The backend's `AtomicI64`.
     type AtomicI64: AtomicWord<i64>;
+    /// The backend's `AtomicU32`.
+    type AtomicU32: AtomicWord<u32>;
+    /// The backend's `AtomicU64`.
+    type AtomicU64: AtomicWord<u64>;
+    /// The backend's `AtomicBool`.
+    type AtomicBool: AtomicFlag;
+    /// The backend's `AtomicPtr<T>`.
+    type AtomicPtr<T>: AtomicPointer<T>;
+    /// A memory fence (std's `std::sync::atomic::fence`). Loom models a
+    /// `SeqCst` fence as `AcqRel`, as it does every `SeqCst` access.
+    fn fence(order: Ordering);
 
     /// The backend's mutex guarding a `T`.
     type Mutex<T: Send>: Send + Sync;
@@ -70,6 +57,9 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// Blocks until the mutex is free, then holds it; a poisoned mutex is
     /// taken anyway.
     fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::MutexGuard<'_, T>;
+    /// Holds the mutex if it is free (a poisoned one too); None if another
+    /// thread holds it. Never blocks.
+    fn try_lock<T: Send>(mutex: &Self::Mutex<T>) -> Option<Self::MutexGuard<'_, T>>;
 
     /// The backend's condition variable.
     type Condvar: Send + Sync;
@@ -108,6 +98,10 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// Blocks until no reader or writer holds the lock, then holds it alone;
     /// a poisoned lock is taken anyway.
     fn write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::WriteGuard<'_, T>;
+    /// Holds the lock shared if no writer holds it; None otherwise. Never blocks.
+    fn try_read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Option<Self::ReadGuard<'_, T>>;
+    /// Holds the lock alone if nobody holds it; None otherwise. Never blocks.
+    fn try_write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Option<Self::WriteGuard<'_, T>>;
 
     /// A cell whose accesses the backend may track: loom reports two
     /// unsynchronised accesses as a data race ("Causality violation").
@@ -132,14 +126,61 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// Called in every spin loop, with the number of times this waiter has
     /// spun so far: on std a growing burst of CPU hints, then a yield to the
     /// OS (a spinner must not starve a preempted holder on a busy 2-core
-    /// machine); under loom a yield (which loom otherwise stops with
-    /// "exceeded maximum number of branches").
+    /// machine); under loom nothing for the first [`LOOM_UNYIELDED_SPINS`]
+    /// spins (a plain branch point, so a spinner that gives up early is
+    /// caught) and then a yield (which loom otherwise stops with "exceeded
+    /// maximum number of branches"): a lock that gives up only after more
+    /// spins is not searched by loom. Under shuttle a yield: the random
+    /// scheduler may run the spinner again at once (a give-up is found with
+    /// some probability, halving per spin), PCT lowers its priority.
     fn spin_hint(spins: u32);
+
+    /// The calling thread's index: see [`thread_index`].
+    fn thread_index() -> usize;
 
     /// Names the calling thread for recorded steps and deadlock reports.
     fn set_worker(index: usize);
     /// The index given to [`Backend::set_worker`] on this thread (0 if none).
     fn worker() -> usize;
+}
+
+/// The backend's `AtomicUsize` (`AtomicUsize::<B>::new(0)`; the methods
+/// are [`AtomicWord`]'s).
+pub type AtomicUsize<B> = <B as Backend>::AtomicUsize;
+/// The backend's `AtomicI64` (methods: [`AtomicWord`]).
+pub type AtomicI64<B> = <B as Backend>::AtomicI64;
+/// The backend's `AtomicU32` (methods: [`AtomicWord`]).
+pub type AtomicU32<B> = <B as Backend>::AtomicU32;
+/// The backend's `AtomicU64` (methods: [`AtomicWord`]).
+pub type AtomicU64<B> = <B as Backend>::AtomicU64;
+/// The backend's `AtomicBool` (methods: [`AtomicFlag`]).
+pub type AtomicBool<B> = <B as Backend>::AtomicBool;
+/// The backend's `AtomicPtr<T>` (methods: [`AtomicPointer`]).
+pub type AtomicPtr<B, T> = <B as Backend>::AtomicPtr<T>;
+
+/// A memory fence on backend `B` (std's `std::sync::atomic::fence`).
+pub fn fence<B: Backend>(order: Ordering) {
+    B::fence(order)
+}
+
+/// The calling thread's index within one run of a program: 0 on the thread
+/// that runs the program (its main thread), then 1, 2, ... for the threads
+/// the facade's [`Backend::spawn`] created, in the order they were spawned
+/// (by any thread of the run).
+///
+/// What "one run" is, per backend:
+/// - loom: one execution (the count lives in a loom lazy static, which
+///   loom makes afresh for each execution);
+/// - shuttle: one schedule (a shuttle lazy static, afresh per schedule);
+/// - std: one spawn tree. The first thread to spawn is its root (index 0)
+///   and every thread spawned from it, directly or not, shares its count.
+///   The threads tier runs each round on a fresh thread, so each round
+///   counts from 1 again; a thread the facade did not spawn reads 0.
+///
+/// The built-in drivers spawn their workers in order, so there worker `i`'s
+/// index is `i` (the index [`Backend::set_worker`] gives it too).
+pub fn thread_index<B: Backend>() -> usize {
+    B::thread_index()
 }
 
 /// A mutex from the backend, with a `std`-like API.
@@ -158,6 +199,12 @@ impl<B: Backend, T: Send> Mutex<B, T> {
     /// checker, and the others must still be able to finish.
     pub fn lock(&self) -> MutexGuard<'_, B, T> {
         MutexGuard(B::lock(&self.0))
+    }
+
+    /// Locks if the mutex is free (a poisoned one too); None if another
+    /// thread holds it. Never blocks.
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, B, T>> {
+        B::try_lock(&self.0).map(MutexGuard)
     }
 }
 
@@ -234,5 +281,15 @@ impl<B: Backend, T: Send + Sync> RwLock<B, T> {
     /// Holds the lock alone, blocking while anyone else holds it.
     pub fn write(&self) -> B::WriteGuard<'_, T> {
         B::write(&self.0)
+    }
+
+    /// Holds the lock shared if no writer holds it; None otherwise.
+    pub fn try_read(&self) -> Option<B::ReadGuard<'_, T>> {
+        B::try_read(&self.0)
+    }
+
+    /// Holds the lock alone if nobody holds it; None otherwise.
+    pub fn try_write(&self) -> Option<B::WriteGuard<'_, T>> {
+        B::try_write(&self.0)
     }
 }

@@ -3,22 +3,36 @@
 //! and shuttle mirror it), so [`same_api!`] states those items once for a
 //! module path; [`atomic_word!`] does the same for the atomics.
 
+/// Implements one atomic method whose orderings the backend may note
+/// (loom notes SeqCst: see [`seq_cst`](super::seq_cst)): `$note` is called
+/// with every ordering the call uses before the call runs.
+macro_rules! noted {
+    (@each $note:path, ($($order:ident),+)) => {
+        $( $note($order); )+
+    };
+    ([$($note:path)?] $orders:tt => $call:expr) => {{
+        $( $crate::sync::same::noted!(@each $note, $orders); )?
+        $call
+    }};
+}
+pub(crate) use noted;
+
 /// Implements [`AtomicWord`](super::AtomicWord) for an atomic type whose
-/// methods have std's signatures.
+/// methods have std's signatures; `$note` (optional) sees every ordering.
 macro_rules! atomic_word {
-    ($atomic:ty, $value:ty) => {
+    ($atomic:ty, $value:ty $(, $note:path)?) => {
         impl $crate::sync::AtomicWord<$value> for $atomic {
             fn new(value: $value) -> Self {
                 <$atomic>::new(value)
             }
             fn load(&self, order: $crate::sync::Ordering) -> $value {
-                <$atomic>::load(self, order)
+                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::load(self, order))
             }
             fn store(&self, value: $value, order: $crate::sync::Ordering) {
-                <$atomic>::store(self, value, order)
+                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::store(self, value, order))
             }
             fn swap(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                <$atomic>::swap(self, value, order)
+                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::swap(self, value, order))
             }
             fn compare_exchange(
                 &self,
@@ -27,18 +41,104 @@ macro_rules! atomic_word {
                 success: $crate::sync::Ordering,
                 failure: $crate::sync::Ordering,
             ) -> Result<$value, $value> {
-                <$atomic>::compare_exchange(self, current, new, success, failure)
+                $crate::sync::same::noted!([$($note)?] (success, failure) =>
+                    <$atomic>::compare_exchange(self, current, new, success, failure))
             }
             fn fetch_add(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                <$atomic>::fetch_add(self, value, order)
+                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_add(self, value, order))
             }
             fn fetch_sub(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                <$atomic>::fetch_sub(self, value, order)
+                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_sub(self, value, order))
+            }
+            fn fetch_or(&self, value: $value, order: $crate::sync::Ordering) -> $value {
+                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_or(self, value, order))
+            }
+            fn fetch_and(&self, value: $value, order: $crate::sync::Ordering) -> $value {
+                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_and(self, value, order))
+            }
+            fn fetch_xor(&self, value: $value, order: $crate::sync::Ordering) -> $value {
+                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_xor(self, value, order))
+            }
+            fn fetch_max(&self, value: $value, order: $crate::sync::Ordering) -> $value {
+                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_max(self, value, order))
+            }
+            fn fetch_min(&self, value: $value, order: $crate::sync::Ordering) -> $value {
+                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_min(self, value, order))
             }
         }
     };
 }
 pub(crate) use atomic_word;
+
+/// Implements [`AtomicFlag`](super::AtomicFlag) and
+/// [`AtomicPointer`](super::AtomicPointer) for a backend's `AtomicBool` and
+/// `AtomicPtr`, and [`AtomicWord`](super::AtomicWord) for its four
+/// integers; `$note` (optional) sees every ordering.
+macro_rules! atomics {
+    ($($module:ident)::+ $(, $note:path)?) => {
+        $crate::sync::same::atomic_word!($($module)::+::AtomicUsize, usize $(, $note)?);
+        $crate::sync::same::atomic_word!($($module)::+::AtomicI64, i64 $(, $note)?);
+        $crate::sync::same::atomic_word!($($module)::+::AtomicU32, u32 $(, $note)?);
+        $crate::sync::same::atomic_word!($($module)::+::AtomicU64, u64 $(, $note)?);
+
+        impl $crate::sync::AtomicFlag for $($module)::+::AtomicBool {
+            fn new(value: bool) -> Self {
+                <$($module)::+::AtomicBool>::new(value)
+            }
+            fn load(&self, order: $crate::sync::Ordering) -> bool {
+                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::load(self, order))
+            }
+            fn store(&self, value: bool, order: $crate::sync::Ordering) {
+                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::store(self, value, order))
+            }
+            fn swap(&self, value: bool, order: $crate::sync::Ordering) -> bool {
+                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::swap(self, value, order))
+            }
+            fn compare_exchange(
+                &self,
+                current: bool,
+                new: bool,
+                success: $crate::sync::Ordering,
+                failure: $crate::sync::Ordering,
+            ) -> Result<bool, bool> {
+                $crate::sync::same::noted!([$($note)?] (success, failure) =>
+                    <$($module)::+::AtomicBool>::compare_exchange(self, current, new, success, failure))
+            }
+            fn fetch_or(&self, value: bool, order: $crate::sync::Ordering) -> bool {
+                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::fetch_or(self, value, order))
+            }
+            fn fetch_and(&self, value: bool, order: $crate::sync::Ordering) -> bool {
+                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::fetch_and(self, value, order))
+            }
+        }
+
+        impl<T> $crate::sync::AtomicPointer<T> for $($module)::+::AtomicPtr<T> {
+            fn new(value: *mut T) -> Self {
+                <$($module)::+::AtomicPtr<T>>::new(value)
+            }
+            fn load(&self, order: $crate::sync::Ordering) -> *mut T {
+                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicPtr<T>>::load(self, order))
+            }
+            fn store(&self, value: *mut T, order: $crate::sync::Ordering) {
+                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicPtr<T>>::store(self, value, order))
+            }
+            fn swap(&self, value: *mut T, order: $crate::sync::Ordering) -> *mut T {
+                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicPtr<T>>::swap(self, value, order))
+            }
+            fn compare_exchange(
+                &self,
+                current: *mut T,
+                new: *mut T,
+                success: $crate::sync::Ordering,
+                failure: $crate::sync::Ordering,
+            ) -> Result<*mut T, *mut T> {
+                $crate::sync::same::noted!([$($note)?] (success, failure) =>
+                    <$($module)::+::AtomicPtr<T>>::compare_exchange(self, current, new, success, failure))
+            }
+        }
+    };
+}
+pub(crate) use atomics;
 
 /// The [`Backend`](super::Backend) items every backend takes from its
 /// `sync` module as they are (`std::sync`, `loom::sync`,
@@ -50,6 +150,13 @@ pub(crate) use atomic_word;
 /// thread, so a std thread-local would be shared by all of them).
 macro_rules! same_api {
     ($($sync:ident)::+) => {
+        type AtomicUsize = $($sync)::+::atomic::AtomicUsize;
+        type AtomicI64 = $($sync)::+::atomic::AtomicI64;
+        type AtomicU32 = $($sync)::+::atomic::AtomicU32;
+        type AtomicU64 = $($sync)::+::atomic::AtomicU64;
+        type AtomicBool = $($sync)::+::atomic::AtomicBool;
+        type AtomicPtr<T> = $($sync)::+::atomic::AtomicPtr<T>;
+
         type Mutex<T: Send> = $($sync)::+::Mutex<T>;
         type MutexGuard<'a, T: Send + 'a> = $($sync)::+::MutexGuard<'a, T>;
         fn new_mutex<T: Send>(value: T) -> Self::Mutex<T> {
@@ -57,6 +164,9 @@ macro_rules! same_api {
         }
         fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::MutexGuard<'_, T> {
             mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        }
+        fn try_lock<T: Send>(mutex: &Self::Mutex<T>) -> Option<Self::MutexGuard<'_, T>> {
+            $crate::sync::same::untried(mutex.try_lock())
         }
 
         type Condvar = $($sync)::+::Condvar;
@@ -98,6 +208,12 @@ macro_rules! same_api {
         fn write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
             lock.write().unwrap_or_else(std::sync::PoisonError::into_inner)
         }
+        fn try_read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Option<Self::ReadGuard<'_, T>> {
+            $crate::sync::same::untried(lock.try_read())
+        }
+        fn try_write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Option<Self::WriteGuard<'_, T>> {
+            $crate::sync::same::untried(lock.try_write())
+        }
 
         fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {
             handle.join()
@@ -112,6 +228,17 @@ macro_rules! same_api {
     };
 }
 pub(crate) use same_api;
+
+/// A `try_lock`'s result as the facade gives it: the guard, a poisoned
+/// lock's guard too (as `lock` takes a poisoned lock), or None when another
+/// thread holds it.
+pub(crate) fn untried<G>(result: std::sync::TryLockResult<G>) -> Option<G> {
+    match result {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
 
 /// The [`Backend`](super::Backend) cell items of a backend that tracks no
 /// cell access (std, and shuttle, which has no cell tracking): a plain

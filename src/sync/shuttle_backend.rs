@@ -9,28 +9,31 @@
 //! broken lock stays loom-only). Shuttle never times out (as loom):
 //! a timed wait is an untimed one.
 
-use super::Backend;
-use shuttle::sync::atomic::{AtomicI64, AtomicUsize};
+use super::{Backend, Ordering};
 use std::cell::Cell;
 
 /// Shuttle's controlled primitives: one scheduler-chosen interleaving per run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shuttle;
 
-super::same::atomic_word!(AtomicUsize, usize);
-super::same::atomic_word!(AtomicI64, i64);
+super::same::atomics!(shuttle::sync::atomic);
+
+shuttle::lazy_static! {
+    // Threads created in this schedule, the main task included: shuttle
+    // keeps lazy statics per execution, so each schedule starts at 1.
+    static ref THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+}
 
 shuttle::thread_local! {
     // Shuttle runs every thread as a continuation on one OS thread, so a
     // std thread-local would be shared by all of them.
     static WORKER: Cell<usize> = Cell::new(0);
+    // This thread's index (see `super::thread_index`): 0 on the main task.
+    static INDEX: Cell<usize> = Cell::new(0);
 }
 
 impl Backend for Shuttle {
     const NAME: &'static str = "shuttle";
-
-    type AtomicUsize = AtomicUsize;
-    type AtomicI64 = AtomicI64;
 
     super::same::same_api!(shuttle::sync);
 
@@ -42,7 +45,19 @@ impl Backend for Shuttle {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        shuttle::thread::spawn(f)
+        let index = THREADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        shuttle::thread::spawn(move || {
+            INDEX.with(|i| i.set(index));
+            f()
+        })
+    }
+
+    fn thread_index() -> usize {
+        INDEX.with(Cell::get)
+    }
+
+    fn fence(order: Ordering) {
+        shuttle::sync::atomic::fence(order)
     }
 
     /// A yield point: the scheduler deprioritises a spinner, so a spin lock

@@ -1,8 +1,9 @@
 //! The real thing: `std::sync` and `std::thread`.
 
-use super::Backend;
-use std::cell::Cell;
-use std::sync::atomic::{AtomicI64, AtomicUsize};
+use super::{Backend, Ordering};
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 /// The payload of the panic [`Std`]'s spawn raises when the system refuses
 /// a thread (the reason inside): the run could not be set up.
@@ -13,18 +14,21 @@ pub struct SpawnFailed(pub String);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Std;
 
-super::same::atomic_word!(AtomicUsize, usize);
-super::same::atomic_word!(AtomicI64, i64);
+super::same::atomics!(std::sync::atomic);
 
 thread_local! {
     static WORKER: Cell<usize> = const { Cell::new(0) };
+    // This thread's index (see `super::thread_index`): 0 on a thread the
+    // facade did not spawn, set by `spawn` on the others.
+    static INDEX: Cell<usize> = const { Cell::new(0) };
+    // The count of threads in this thread's spawn tree (its root included),
+    // shared by every thread the root spawned, directly or not; None until
+    // a root spawns its first thread.
+    static TREE: RefCell<Option<Arc<AtomicUsize>>> = const { RefCell::new(None) };
 }
 
 impl Backend for Std {
     const NAME: &'static str = "std";
-
-    type AtomicUsize = AtomicUsize;
-    type AtomicI64 = AtomicI64;
 
     super::same::same_api!(std::sync);
 
@@ -38,9 +42,28 @@ impl Backend for Std {
     {
         // A thread the system refuses is a setup failure, not the code's:
         // a typed payload the threads tier turns into "inconclusive".
+        let tree = TREE.with(|tree| {
+            Arc::clone(
+                tree.borrow_mut()
+                    .get_or_insert_with(|| Arc::new(AtomicUsize::new(1))),
+            )
+        });
+        let index = tree.fetch_add(1, Ordering::Relaxed);
         std::thread::Builder::new()
-            .spawn(f)
+            .spawn(move || {
+                INDEX.with(|i| i.set(index));
+                TREE.with(|t| *t.borrow_mut() = Some(tree));
+                f()
+            })
             .unwrap_or_else(|e| std::panic::panic_any(SpawnFailed(e.to_string())))
+    }
+
+    fn thread_index() -> usize {
+        INDEX.with(Cell::get)
+    }
+
+    fn fence(order: Ordering) {
+        std::sync::atomic::fence(order)
     }
 
     fn spin_hint(spins: u32) {

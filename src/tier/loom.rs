@@ -14,7 +14,7 @@
 //! above [`MAX_BOUND`] is refused before anything runs ([`BoundTooBig`]).
 
 use super::{Inconclusive, Limit, Outcome, Work};
-use crate::check::{Violation, checker_limit, panic_message};
+use crate::check::{Violation, checker_limit};
 pub use crate::sync::LoomLimitHit;
 use crate::sync::{Backend, Loom};
 use crate::workload::probe::{Probe, ProbeState};
@@ -229,6 +229,23 @@ fn time_cap(config: &LoomConfig, passes: usize) -> Inconclusive {
     )
 }
 
+/// The verdict on a failure found in an execution that used `SeqCst`:
+/// loom models `SeqCst` as `AcqRel` (its documented limit), so the failure
+/// may need an ordering no real machine allows. Every kind is set aside,
+/// a deadlock or an assertion too: a stale read loom allows and `SeqCst`
+/// forbids can send a thread down a path that ends in either.
+fn seq_cst_weakened(violations: &[Violation]) -> Inconclusive {
+    let found: Vec<String> = violations.iter().map(Violation::to_string).collect();
+    Inconclusive::new(
+        Limit::LoomSeqCst,
+        format!(
+            "loom models SeqCst as AcqRel; this failure may need a SeqCst ordering loom does not \
+             model; shuttle (sequentially consistent) confirms or refutes it (loom saw: {})",
+            found.join("; ")
+        ),
+    )
+}
+
 /// One pass of the deepening: the search at one preemption bound.
 fn one_pass<F, N>(config: &LoomConfig, label: &N, body: F) -> Explored
 where
@@ -259,6 +276,7 @@ where
             builder.check(move || {
                 executions.fetch_add(1, SeqCst);
                 probe.reset();
+                crate::sync::seq_cst::reset();
                 if let Err(violations) = body(probe.clone()) {
                     if sequential_only && probe.snapshot().stale_read().is_some() {
                         set_aside.fetch_add(1, SeqCst);
@@ -273,8 +291,10 @@ where
     };
     let elapsed = started.elapsed();
     let last = probe.snapshot();
+    // Read on this thread, the one loom ran the failing execution on.
+    let used_seq_cst = crate::sync::seq_cst::used();
     let mut inconclusive = None;
-    let violations = match result {
+    let mut violations = match result {
         Ok(()) => Vec::new(),
         Err(payload) => match found.lock().unwrap_or_else(PoisonError::into_inner).take() {
             Some(violations) => violations,
@@ -283,14 +303,14 @@ where
                     inconclusive = Some(limit);
                     Vec::new()
                 }
-                None => vec![Violation::from_panic(
-                    &panic_message(&*payload),
-                    &last,
-                    label,
-                )],
+                None => vec![Violation::from_payload(&*payload, &last, label)],
             },
         },
     };
+    if !violations.is_empty() && used_seq_cst {
+        inconclusive = Some(seq_cst_weakened(&violations));
+        violations.clear();
+    }
     // Loom returns quietly when its cap runs out: only the clock tells a
     // cut search from a complete one (a search that ends right at the cap
     // is called cut: inconclusive, never a false "holds").

@@ -242,6 +242,9 @@ pub enum Limit {
     LoomBranches,
     /// A preemption bound loom does not take.
     LoomBound,
+    /// Loom found a failure in an execution that used `SeqCst`, which loom
+    /// models as `AcqRel`: it may need an ordering `SeqCst` forbids.
+    LoomSeqCst,
     /// The time cap ran out before the search covered its bound.
     TimeCap,
     /// A shuttle schedule ran past its step cap.
@@ -257,6 +260,7 @@ impl Limit {
             Limit::LoomThreads => "loom thread limit",
             Limit::LoomBranches => "loom branch limit",
             Limit::LoomBound => "loom preemption bound",
+            Limit::LoomSeqCst => "loom SeqCst weakening",
             Limit::TimeCap => "time cap",
             Limit::StepCap => "step cap",
             Limit::Setup => "setup failed",

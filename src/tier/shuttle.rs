@@ -19,7 +19,7 @@
 //! invisible here (loom proves them).
 
 use super::{Inconclusive, Outcome, Work};
-use crate::check::{Violation, checker_limit, panic_message};
+use crate::check::{Violation, checker_limit};
 use crate::sync::{Backend, Shuttle};
 use crate::workload::probe::Probe;
 use crate::workload::progress::Progress;
@@ -277,8 +277,8 @@ where
                 Some(violations) => Stop::Violated(violations),
                 None => match checker_limit(&*payload) {
                     Some(why) => Stop::Limit(why),
-                    None => Stop::Violated(vec![Violation::from_panic(
-                        &panic_message(&*payload),
+                    None => Stop::Violated(vec![Violation::from_payload(
+                        &*payload,
                         &probe.snapshot(),
                         label,
                     )]),

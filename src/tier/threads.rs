@@ -19,7 +19,7 @@
 
 use super::rounds::{RoundEnd, repeat};
 use super::{Inconclusive, Limit, Outcome};
-use crate::check::{Violation, ViolationKind, panic_message};
+use crate::check::{Violation, ViolationKind};
 use crate::sync::{Backend, SpawnFailed, Std};
 use crate::workload::probe::{Probe, RaceWindow};
 use crate::workload::progress::{Abandoned, Progress, Where};
@@ -174,8 +174,8 @@ fn one_round<R: Round + 'static>(
         Ok(verdict) => verdict,
         // Only after the watchdog gave up, and then the hang says it all.
         Err(payload) if payload.is::<Abandoned>() => Ok(()),
-        Err(payload) => Err(vec![Violation::from_panic(
-            &panic_message(&*payload),
+        Err(payload) => Err(vec![Violation::from_payload(
+            &*payload,
             &probe.snapshot(),
             label,
         )]),

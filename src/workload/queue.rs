@@ -14,7 +14,7 @@
 
 use super::{Form, Workload};
 use crate::check::queue::check;
-use crate::check::{Violation, ViolationKind, deadlock_evidence, panic_message};
+use crate::check::{Violation, ViolationKind, deadlock_evidence};
 use crate::model::ModelKind;
 use crate::model::queue::{BoundedQueue, GetError, QueueImpl};
 use crate::sync::Backend;
@@ -326,9 +326,12 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
             Ok(got) if index >= plan.producers => report.received.push(got),
             Ok(_) => {}
             Err(payload) if sup.is_some() => {
-                let message = panic_message(&*payload);
                 let label = |i: usize| plan.label(i);
-                violations.push(Violation::from_panic(&message, &probe.snapshot(), &label));
+                violations.push(Violation::from_payload(
+                    &*payload,
+                    &probe.snapshot(),
+                    &label,
+                ));
             }
             Err(payload) => std::panic::resume_unwind(payload),
         }
