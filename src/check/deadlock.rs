@@ -28,7 +28,7 @@ pub fn named(message: &str, state: &ProbeState, label: &dyn Fn(usize) -> String)
         .map(|(index, how)| {
             let who = label(*index);
             match (how, state.waiting.get(index)) {
-                (How::Blocked, Some(on)) => format!("{who} blocked (waits on {on})"),
+                (How::Blocked, Some(on)) => format!("{who} waits on {on}"),
                 (How::Blocked, None) => format!("{who} blocked"),
                 (How::BlockedAt(at), _) => format!("{who} blocked at {at}"),
                 (How::Finished, _) => format!("{who} finished"),

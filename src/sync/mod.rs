@@ -171,7 +171,7 @@ pub fn fence<B: Backend>(order: Ordering) {
 /// What "one run" is, per backend:
 /// - loom: one execution (the count lives in a loom lazy static, which
 ///   loom makes afresh for each execution);
-/// - shuttle: one schedule (a shuttle lazy static, afresh per schedule);
+/// - shuttle: one schedule (shuttle's own task id, numbered afresh per schedule);
 /// - std: one spawn tree. The first thread to spawn is its root (index 0)
 ///   and every thread spawned from it, directly or not, shares its count.
 ///   The threads tier runs each round on a fresh thread, so each round

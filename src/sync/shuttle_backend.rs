@@ -18,18 +18,10 @@ pub struct Shuttle;
 
 super::same::atomics!(shuttle::sync::atomic);
 
-shuttle::lazy_static! {
-    // Threads created in this schedule, the main task included: shuttle
-    // keeps lazy statics per execution, so each schedule starts at 1.
-    static ref THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
-}
-
 shuttle::thread_local! {
     // Shuttle runs every thread as a continuation on one OS thread, so a
     // std thread-local would be shared by all of them.
     static WORKER: Cell<usize> = Cell::new(0);
-    // This thread's index (see `super::thread_index`): 0 on the main task.
-    static INDEX: Cell<usize> = Cell::new(0);
 }
 
 impl Backend for Shuttle {
@@ -45,15 +37,15 @@ impl Backend for Shuttle {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let index = THREADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        shuttle::thread::spawn(move || {
-            INDEX.with(|i| i.set(index));
-            f()
-        })
+        shuttle::thread::spawn(f)
     }
 
+    /// Shuttle's own task id: it numbers the tasks of each schedule in the
+    /// order they were created, the main task 0, and the facade creates no
+    /// task but its threads. (A counter of our own in a shuttle lazy static
+    /// would add scheduling points, and so change every seed's schedules.)
     fn thread_index() -> usize {
-        INDEX.with(Cell::get)
+        shuttle::current::get_current_task().map_or(0, usize::from)
     }
 
     fn fence(order: Ordering) {
