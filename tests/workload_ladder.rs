@@ -311,9 +311,10 @@ fn correct_implementations_climb_every_ladder_and_hold() {
             ("tickets", outcome.verdict(), rungs, ladder.len())
         },
         {
-            let ladder = QueuePlan::loom_ladder();
+            // The top two rungs (1P2C, 2P2C) are tests/loom_queue.rs's.
+            let ladder = &QueuePlan::loom_ladder()[..3];
             let form = queue::form::<Loom, CondvarQueue<Loom, Msg, WhileLoop>>();
-            let (_, outcome, rungs) = climb_loom(form, &ladder);
+            let (_, outcome, rungs) = climb_loom(form, ladder);
             ("queue", outcome.verdict(), rungs, ladder.len())
         },
     ];
