@@ -1,17 +1,16 @@
-//! The producers and consumers of the queue workload. Each operation is
-//! one of the contract's three shapes in turn (blocking, timed, try),
-//! chosen from the worker and the item's place so a model checker explores
-//! it; every result is checked against what the contract allows at that
-//! moment. A refusal the contract allows (`Full`, `Empty`, `Timeout`) falls
+//! The producers and consumers of the queue workload. On real threads
+//! each operation is one of the contract's three shapes in turn (blocking,
+//! timed, try), chosen from the worker and the item's place; under a model
+//! checker only the blocking one (see [`Books`]). Every result is checked
+//! against what the contract allows at that moment. A refusal the contract allows (`Full`, `Empty`, `Timeout`) falls
 //! back to the blocking operation: nobody spins, so a stuck run is still
 //! every worker asleep (a deadlock the probe and the checkers can name).
 
 use super::Msg;
 use crate::check::{Violation, ViolationKind};
 use crate::model::queue::{BoundedQueue, Closed, GetError, PutTimeoutError, TryPutError};
-use crate::sync::{AtomicWord, Backend, Loom, Ordering::SeqCst};
+use crate::sync::{AtomicWord, Backend, Ordering::SeqCst, Std};
 use crate::workload::progress::{Op, Tracker};
-use std::any::TypeId;
 use std::time::Duration;
 
 /// A timed operation's timeout in the concurrent run: it never elapses in
@@ -19,10 +18,17 @@ use std::time::Duration;
 /// threads a stuck run is released by closing the queue).
 const PATIENCE: Duration = Duration::from_secs(3600);
 
-/// The workload's own books, kept through the facade so loom and shuttle
-/// interleave them with the queue's steps. Every read is a
+/// The workload's own books, on backend `B`. Every read is a
 /// read-modify-write (`fetch_add(0)`): it sees the latest value under any
 /// memory model, so a check on it never blames a stale read on the queue.
+///
+/// Under a model checker (loom, shuttle) the books are [`Std`] atomics and
+/// the workers only use the blocking put and get (see [`model_checked`]):
+/// each facade access would be one more scheduling point per item, and
+/// loom's executions multiply with them (the 2P2C searches of
+/// tests/loom_queue.rs ran into loom's time cap). Both checkers run one
+/// thread at a time, so a std atomic still reads the true order; it is
+/// only not a point where the schedule branches.
 pub(super) struct Books<B: Backend> {
     /// Items taken and counted, each before its `task_done`: `join` must
     /// not return before this reaches the total.
@@ -34,15 +40,26 @@ pub(super) struct Books<B: Backend> {
     /// 1 once the queue is about to be closed (by main, or to release a
     /// stuck run): a `Closed` before that breaks the contract.
     closing: B::AtomicUsize,
+    /// How many shapes of each operation the workers take in turn: the
+    /// blocking one only, or also the timed and the try ones.
+    shapes: usize,
+}
+
+/// Whether queue backend `Q` is a model checker's (loom or shuttle): its
+/// workers then only block, and their books are [`Std`] atomics.
+pub(super) fn model_checked<Q: Backend>() -> bool {
+    Q::NAME != Std::NAME
 }
 
 impl<B: Backend> Books<B> {
-    pub fn new() -> Self {
+    /// Books for workers that take `shapes` shapes of each operation in turn.
+    pub fn new(shapes: usize) -> Self {
         Books {
             processed: B::AtomicUsize::new(0),
             puts_done: B::AtomicUsize::new(0),
             gets_begun: B::AtomicUsize::new(0),
             closing: B::AtomicUsize::new(0),
+            shapes,
         }
     }
 
@@ -59,18 +76,6 @@ impl<B: Backend> Books<B> {
 
     fn closing(&self) -> bool {
         Self::read(&self.closing) > 0
-    }
-
-    /// How many shapes of each operation the workers take in turn: under
-    /// loom the blocking and the timed ones (a try that falls back adds a
-    /// lock round per item to every execution: see tests/loom_queue.rs for
-    /// the cost), elsewhere the try ones too.
-    fn shapes() -> usize {
-        if TypeId::of::<B>() == TypeId::of::<Loom>() {
-            2
-        } else {
-            3
-        }
     }
 }
 
@@ -90,7 +95,7 @@ pub(super) fn produce<B: Backend>(
     let capacity = queue.capacity();
     for seq in 0..items as u32 {
         let item = Msg::Item { producer, seq };
-        let shape = (producer as usize + seq as usize) % Books::<B>::shapes();
+        let shape = (producer as usize + seq as usize) % books.shapes;
         let (result, name) = track.run(Op::Put, || put(queue, item, shape));
         match result {
             Ok(()) => {
@@ -209,7 +214,7 @@ pub(super) fn consume<B: Backend>(
 ) -> (Vec<(u32, u32)>, Vec<Violation>) {
     let (mut got, mut found) = (Vec::new(), Vec::new());
     for k in 0.. {
-        let shape = (consumer + k) % Books::<B>::shapes();
+        let shape = (consumer + k) % books.shapes;
         books.gets_begun.fetch_add(1, SeqCst);
         let (result, name) = track.run(Op::Get, || get(queue, shape));
         let item = match result {
