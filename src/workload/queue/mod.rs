@@ -24,7 +24,7 @@ use crate::check::queue::check;
 use crate::check::{Violation, ViolationKind, deadlock_evidence, panic_message};
 use crate::model::ModelKind;
 use crate::model::queue::{QueueImpl, TaskDoneTooOften};
-use crate::sync::{Backend, Shuttle, Std};
+use crate::sync::{Backend, Std};
 use crate::workload::probe::Probe;
 use crate::workload::progress::{Op, Progress};
 use serde::Serialize;
@@ -226,17 +226,20 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
     progress: &Progress,
 ) -> Result<QueueReport, Vec<Violation>> {
     B::set_worker(0);
-    // Not under shuttle: its PCT scheduler places its few priority changes
-    // among an execution's steps, and the prefix's steps would take them
-    // from the race (queue/one-condvar's deadlock went unfound in 1,000
-    // schedules). The same generic code gets the prefix on loom and threads.
-    if B::NAME != Shuttle::NAME {
+    // The prefix only on real threads: under shuttle its steps would take
+    // PCT's few priority changes from the race (queue/one-condvar's
+    // deadlock went unfound in 1,000 schedules), and under loom every step
+    // of it multiplies the executions of the search that follows.
+    if B::NAME == Std::NAME {
         prefix::check::<B, Q>(plan.capacity)?;
     }
-    if worker::model_checked::<B>() {
-        run::<B, Q, Std>(plan, probe, start, progress, Books::new(1))
-    } else {
-        run::<B, Q, B>(plan, probe, start, progress, Books::new(3))
+    match B::NAME {
+        // Loom: blocking put and get only, books off the search (std
+        // atomics: loom runs one thread at a time, so they stay exact).
+        "loom" => run::<B, Q, Std>(plan, probe, start, progress, Books::new(1)),
+        // Shuttle: every shape of put and get; books as under loom.
+        "shuttle" => run::<B, Q, Std>(plan, probe, start, progress, Books::new(3)),
+        _ => run::<B, Q, B>(plan, probe, start, progress, Books::new(3)),
     }
 }
 

@@ -9,7 +9,7 @@
 use super::Msg;
 use crate::check::{Violation, ViolationKind};
 use crate::model::queue::{BoundedQueue, Closed, GetError, PutTimeoutError, TryPutError};
-use crate::sync::{AtomicWord, Backend, Ordering::SeqCst, Std};
+use crate::sync::{AtomicWord, Backend, Ordering::SeqCst};
 use crate::workload::progress::{Op, Tracker};
 use std::time::Duration;
 
@@ -22,13 +22,13 @@ const PATIENCE: Duration = Duration::from_secs(3600);
 /// read-modify-write (`fetch_add(0)`): it sees the latest value under any
 /// memory model, so a check on it never blames a stale read on the queue.
 ///
-/// Under a model checker (loom, shuttle) the books are [`Std`] atomics and
-/// the workers only use the blocking put and get (see [`model_checked`]):
-/// each facade access would be one more scheduling point per item, and
-/// loom's executions multiply with them (the 2P2C searches of
-/// tests/loom_queue.rs ran into loom's time cap). Both checkers run one
-/// thread at a time, so a std atomic still reads the true order; it is
-/// only not a point where the schedule branches.
+/// Under a model checker (loom, shuttle) the books are [`Std`] atomics,
+/// and under loom the workers only use the blocking put and get: each
+/// facade access would be one more scheduling point per item, and loom's
+/// executions multiply with them (the 2P2C searches of tests/loom_queue.rs
+/// ran into loom's time cap). Both checkers run one thread at a time, so a
+/// std atomic still reads the true order; it is only not a point where the
+/// schedule branches.
 pub(super) struct Books<B: Backend> {
     /// Items taken and counted, each before its `task_done`: `join` must
     /// not return before this reaches the total.
@@ -43,12 +43,6 @@ pub(super) struct Books<B: Backend> {
     /// How many shapes of each operation the workers take in turn: the
     /// blocking one only, or also the timed and the try ones.
     shapes: usize,
-}
-
-/// Whether queue backend `Q` is a model checker's (loom or shuttle): its
-/// workers then only block, and their books are [`Std`] atomics.
-pub(super) fn model_checked<Q: Backend>() -> bool {
-    Q::NAME != Std::NAME
 }
 
 impl<B: Backend> Books<B> {
