@@ -45,6 +45,9 @@ pub enum ViolationKind {
     PopFromEmpty,
     /// `join` returned before every item was processed.
     JoinEarly,
+    /// An operation returned what its contract forbids at that moment (a
+    /// queue's `Closed` before `close()`, a second `task_done` accepted).
+    ContractBroken,
     /// Every live thread is blocked and nobody is left to wake them.
     Deadlock,
     /// The run stopped making progress: no operation completed for a stated
@@ -78,6 +81,7 @@ impl ViolationKind {
             ViolationKind::CapacityExceeded => "capacity exceeded",
             ViolationKind::PopFromEmpty => "pop from empty",
             ViolationKind::JoinEarly => "join returned early",
+            ViolationKind::ContractBroken => "contract broken",
             ViolationKind::Deadlock => "deadlock",
             ViolationKind::Hang => "hang",
             ViolationKind::DataRace => "data race",

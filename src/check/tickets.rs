@@ -1,5 +1,7 @@
 //! The ticket office's invariants: never oversell, never sell a seat
-//! twice, no lost sale, books that agree with the tickets held.
+//! twice, no lost sale, books that agree with the tickets held, searches
+//! that never see fewer than none, more than the hall, or more than the
+//! sales they came after leave.
 
 use super::{Violation, ViolationKind};
 use crate::model::tickets::Buyer;
@@ -35,6 +37,17 @@ pub fn check(plan: &TicketsPlan, report: &TicketsReport) -> Result<(), Vec<Viola
                 format!("seat {seat} does not exist (the hall has {capacity})"),
             ));
         }
+    }
+    if let Some((buyer, left)) = report
+        .searches
+        .iter()
+        .enumerate()
+        .find(|(_, left)| !(0..=capacity as i64).contains(*left))
+    {
+        violations.push(Violation::new(
+            ViolationKind::Miscount,
+            format!("buyer {buyer}'s search saw {left} left in a hall of {capacity}"),
+        ));
     }
     if report.remaining + sold as i64 != capacity as i64 {
         violations.push(Violation::new(
@@ -72,4 +85,36 @@ pub fn check(plan: &TicketsPlan, report: &TicketsReport) -> Result<(), Vec<Viola
     } else {
         Err(violations)
     }
+}
+
+/// One buyer's search, with what it must not contradict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Search {
+    /// Who searched.
+    pub buyer: Buyer,
+    /// Buys that had returned a ticket before the search began.
+    pub sold_before: usize,
+    /// What the search said was left.
+    pub left: i64,
+}
+
+/// No search saw more left than the sales it came after leave: a search
+/// begun after `sold_before` buys returned sees at most `capacity -
+/// sold_before` (the count only falls). When more than the hall was sold,
+/// [`check`] says so already.
+pub fn searches(plan: &TicketsPlan, seen: &[Search]) -> Vec<Violation> {
+    let capacity = plan.tickets;
+    seen.iter()
+        .filter(|s| s.sold_before <= capacity && s.left > (capacity - s.sold_before) as i64)
+        .take(1)
+        .map(|s| {
+            Violation::new(
+                ViolationKind::Miscount,
+                format!(
+                    "buyer {}'s search saw {} left after {} of {capacity} tickets were sold",
+                    s.buyer, s.left, s.sold_before
+                ),
+            )
+        })
+        .collect()
 }

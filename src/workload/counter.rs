@@ -35,6 +35,22 @@ impl CounterPlan {
         self.threads() as u64 * self.ops
     }
 
+    /// Loom's ladder (see [`climb`](super::ladder::climb)): two threads
+    /// one operation each, then two each (a bug past the first
+    /// operation), then three threads.
+    pub fn loom_ladder() -> Vec<super::ladder::Rung<Self>> {
+        let plan = |adders, ops| CounterPlan {
+            adders,
+            subtractors: 0,
+            ops,
+        };
+        vec![
+            (plan(2, 1), None),
+            (plan(2, 2), Some(3)),
+            (plan(3, 1), Some(2)),
+        ]
+    }
+
     /// The final value when no update is lost.
     pub fn expected(&self) -> i64 {
         (self.adders as i64 - self.subtractors as i64) * self.ops as i64

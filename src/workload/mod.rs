@@ -3,10 +3,12 @@
 //! so the same code runs under loom, on real threads and under shuttle; the
 //! [`probe`] a model reports to while it runs (steps, race windows,
 //! condition waits) and the [`progress`] each worker records, so a watchdog
-//! can tell a stuck run from a slow one. What a run observed is checked by
+//! can tell a stuck run from a slow one; the [`ladder`] of plans a
+//! search climbs from the smallest. What a run observed is checked by
 //! [`crate::check`].
 
 pub mod counter;
+pub mod ladder;
 pub mod probe;
 pub mod progress;
 pub mod queue;

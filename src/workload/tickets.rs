@@ -3,10 +3,10 @@
 
 use super::{Form, Workload, worker_label};
 use crate::check::Violation;
-use crate::check::tickets::check;
+use crate::check::tickets::{Search, check, searches};
 use crate::model::ModelKind;
 use crate::model::tickets::{Buyer, Ticket, TicketsImpl};
-use crate::sync::Backend;
+use crate::sync::{AtomicWord, Backend, Ordering::SeqCst};
 use crate::workload::probe::Probe;
 use crate::workload::progress::{Op, Progress};
 use serde::Serialize;
@@ -32,6 +32,21 @@ impl TicketsPlan {
             tickets,
             per_buyer: 1,
         }
+    }
+
+    /// Loom's ladder (see [`climb`](super::ladder::climb)): two buyers for
+    /// one seat, three for two (seat numbers), two buying two each.
+    pub fn loom_ladder() -> Vec<super::ladder::Rung<Self>> {
+        let plan = |buyers, tickets, per_buyer| TicketsPlan {
+            buyers,
+            tickets,
+            per_buyer,
+        };
+        vec![
+            (plan(2, 1, 1), None),
+            (plan(3, 2, 1), Some(2)),
+            (plan(2, 2, 2), Some(2)),
+        ]
     }
 
     /// How many tickets the buyers want in all.
@@ -90,9 +105,14 @@ pub fn drive<B: Backend, O: TicketsImpl<B>>(
     progress: &Progress,
 ) -> Result<TicketsReport, Vec<Violation>> {
     let office = Arc::new(O::new(plan.tickets, probe));
+    // Buys that returned a ticket, through the facade so loom and shuttle
+    // interleave it; read with a read-modify-write (the latest value, and
+    // every sale counted before it happened-before the search).
+    let sold = Arc::new(B::AtomicUsize::new(0));
     let handles: Vec<_> = (0..plan.buyers)
         .map(|buyer| {
             let office = Arc::clone(&office);
+            let sold = Arc::clone(&sold);
             let start = start.clone();
             let progress = progress.clone();
             let per_buyer = plan.per_buyer;
@@ -102,15 +122,24 @@ pub fn drive<B: Backend, O: TicketsImpl<B>>(
                 if let Some(start) = start {
                     start.wait();
                 }
-                let seen = track.run(Op::Search, || office.search());
+                let sold_before = sold.fetch_add(0, SeqCst);
+                let left = track.run(Op::Search, || office.search());
                 let mut held = Vec::new();
                 while held.len() < per_buyer {
                     match track.run(Op::Buy, || office.buy(buyer)) {
-                        Ok(ticket) => held.push(ticket),
+                        Ok(ticket) => {
+                            sold.fetch_add(1, SeqCst);
+                            held.push(ticket)
+                        }
                         Err(_) => break,
                     }
                 }
-                (seen, held)
+                let search = Search {
+                    buyer,
+                    sold_before,
+                    left,
+                };
+                (search, held)
             })
         })
         .collect();
@@ -120,12 +149,14 @@ pub fn drive<B: Backend, O: TicketsImpl<B>>(
         ledger: Vec::new(),
         searches: Vec::new(),
     };
+    let mut seen = Vec::with_capacity(plan.buyers);
     let main = progress.worker(0);
     main.call(Op::Join);
     for handle in handles {
         match B::join(handle) {
-            Ok((seen, held)) => {
-                report.searches.push(seen);
+            Ok((search, held)) => {
+                report.searches.push(search.left);
+                seen.push(search);
                 report.tickets.extend(held);
             }
             Err(payload) => std::panic::resume_unwind(payload),
@@ -134,8 +165,11 @@ pub fn drive<B: Backend, O: TicketsImpl<B>>(
     main.ret();
     report.remaining = office.search();
     report.ledger = office.ledger();
-    match check(plan, &report) {
-        Ok(()) => Ok(report),
-        Err(violations) => Err(violations),
+    let mut violations = check(plan, &report).err().unwrap_or_default();
+    violations.extend(searches(plan, &seen));
+    if violations.is_empty() {
+        Ok(report)
+    } else {
+        Err(violations)
     }
 }

@@ -4,7 +4,11 @@
 //! The driver is the program of docs/scenarios.md §4: producers put their
 //! items; the main thread waits for them, then `join`s the queue (every
 //! item processed), then tells the consumers to stop (close, or one
-//! sentinel each, or, to show the hang, nothing). On real threads (when [`Progress`] is watched)
+//! sentinel each, or, to show the hang, nothing). Before them, main runs
+//! the sequential contract on a queue of its own ([`prefix`]); the workers
+//! use every shape of put and get on real threads, the blocking ones under
+//! loom and shuttle, and check every result ([`worker`]).
+//! On real threads (when [`Progress`] is watched)
 //! it never blocks unbounded: main polls the probe and calls a deadlock as
 //! soon as every live worker is asleep with no wakeup in flight, names who
 //! waits on what, and closes the queue to release them. What the probe
@@ -12,19 +16,23 @@
 //! threads tier's watchdog catches from the operations recorded here; when
 //! it gives up, the queue is closed and main stops waiting.
 
+mod prefix;
+mod worker;
+
 use super::{Form, Workload};
 use crate::check::queue::check;
 use crate::check::{Violation, ViolationKind, deadlock_evidence};
 use crate::model::ModelKind;
-use crate::model::queue::{BoundedQueue, GetError, QueueImpl};
-use crate::sync::Backend;
+use crate::model::queue::{QueueImpl, TaskDoneTooOften};
+use crate::sync::{Backend, Std};
 use crate::workload::probe::Probe;
-use crate::workload::progress::{Op, Progress, Tracker};
+use crate::workload::progress::{Op, Progress};
 use serde::Serialize;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
+use worker::{Books, consume, produce};
 
 /// How the consumers learn that no more items will come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,6 +66,27 @@ impl QueuePlan {
     /// Items put by all producers together.
     pub fn total(&self) -> usize {
         self.producers * self.items
+    }
+
+    /// Loom's ladder (see [`climb`](super::ladder::climb)), capacity 1
+    /// unless said: one item through 1P1C; two items from one producer
+    /// into capacity 2 (order); 2P1C into capacity 2; 1P2C with two items (consumers
+    /// racing); 2P2C, the matrix's plan.
+    pub fn loom_ladder() -> Vec<super::ladder::Rung<Self>> {
+        let plan = |producers, consumers, items, capacity| QueuePlan {
+            producers,
+            consumers,
+            items,
+            capacity,
+            ending: Ending::Close,
+        };
+        vec![
+            (plan(1, 1, 1, 1), None),
+            (plan(1, 1, 2, 2), Some(2)),
+            (plan(2, 1, 1, 2), Some(2)),
+            (plan(1, 2, 2, 1), Some(2)),
+            (plan(2, 2, 1, 1), Some(2)),
+        ]
     }
 
     /// Names worker `index` as the probe and the traces do: `main`, `P0`, `C1`.
@@ -197,13 +226,38 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
     progress: &Progress,
 ) -> Result<QueueReport, Vec<Violation>> {
     B::set_worker(0);
+    // The prefix only on real threads: under shuttle its steps would take
+    // PCT's few priority changes from the race (queue/one-condvar's
+    // deadlock went unfound in 1,000 schedules), and under loom every step
+    // of it multiplies the executions of the search that follows.
+    if B::NAME == Std::NAME {
+        prefix::check::<B, Q>(plan.capacity)?;
+    }
+    match B::NAME {
+        // Loom: blocking put and get only, books off the search (std
+        // atomics: loom runs one thread at a time, so they stay exact).
+        "loom" => run::<B, Q, Std>(plan, probe, start, progress, Books::new(1)),
+        // Shuttle: every shape of put and get; books as under loom.
+        "shuttle" => run::<B, Q, Std>(plan, probe, start, progress, Books::new(3)),
+        _ => run::<B, Q, B>(plan, probe, start, progress, Books::new(3)),
+    }
+}
+
+/// The concurrent part of [`drive`], the workers' books on backend `K`.
+fn run<B: Backend, Q: QueueImpl<B, Msg>, K: Backend>(
+    plan: &QueuePlan,
+    probe: Probe,
+    start: Option<Arc<Barrier>>,
+    progress: &Progress,
+    books: Books<K>,
+) -> Result<QueueReport, Vec<Violation>> {
     let queue = Arc::new(Q::new(plan.capacity, probe.clone()));
+    let books = Arc::new(books);
     {
         // Closing wakes every blocked put and get.
-        let queue = Arc::clone(&queue);
-        progress.on_abandon(move || queue.close());
+        let (queue, books) = (Arc::clone(&queue), Arc::clone(&books));
+        progress.on_abandon(move || books.close(&*queue));
     }
-    let processed = Arc::new(AtomicU64::new(0));
     let workers = plan.producers + plan.consumers;
     let finished: Vec<Arc<AtomicBool>> = (0..workers).map(|_| Arc::default()).collect();
 
@@ -212,7 +266,7 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
         let queue = Arc::clone(&queue);
         let start = start.clone();
         let done = Finished(Arc::clone(flag));
-        let processed = Arc::clone(&processed);
+        let books = Arc::clone(&books);
         let progress = progress.clone();
         let (producers, items) = (plan.producers, plan.items);
         handles.push(B::spawn(move || {
@@ -223,10 +277,12 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
                 start.wait();
             }
             if index < producers {
-                produce(&*queue, index as u32, items, &track);
-                Vec::new()
+                (
+                    Vec::new(),
+                    produce(&*queue, &*books, index as u32, items, &track),
+                )
             } else {
-                consume(&*queue, &processed, &track)
+                consume(&*queue, &*books, index - producers, &track)
             }
         }));
     }
@@ -263,11 +319,11 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
             None => queue.join(),
         }
         main.ret();
-        report.processed_at_join = Some(processed.load(SeqCst));
+        report.processed_at_join = Some(Books::<K>::read(&books.processed) as u64);
         // 3. Tell the consumers to stop.
         main.call(Op::Close);
         match plan.ending {
-            Ending::Close => queue.close(),
+            Ending::Close => books.close(&*queue),
             Ending::Sentinels => {
                 for _ in 0..plan.consumers {
                     match &sup {
@@ -307,7 +363,7 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
         }
         // Release everyone: close wakes every blocked put and get. Those
         // that still do not finish are the watchdog's to call a hang.
-        queue.close();
+        books.close(&*queue);
         if let Some(sup) = &sup {
             let _ = sup.until(|| sup.all_finished(0..workers));
         }
@@ -316,15 +372,19 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
     for handle in handles {
         if sup.is_some() && !finished[results.len()].load(SeqCst) {
             abandoned += 1; // dropping the handle detaches the thread
-            results.push(Ok(Vec::new()));
+            results.push(Ok((Vec::new(), Vec::new())));
             continue;
         }
         results.push(B::join(handle));
     }
     for (index, result) in results.into_iter().enumerate() {
         match result {
-            Ok(got) if index >= plan.producers => report.received.push(got),
-            Ok(_) => {}
+            Ok((got, broke)) => {
+                if index >= plan.producers {
+                    report.received.push(got);
+                }
+                violations.extend(broke);
+            }
             Err(payload) if sup.is_some() => {
                 let label = |i: usize| plan.label(i);
                 violations.push(Violation::from_payload(
@@ -344,6 +404,12 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
     }
     report.high_water = queue.high_water();
     let partial = !violations.is_empty() || progress.abandoned();
+    if !partial && plan.ending != Ending::Never && queue.task_done() != Err(TaskDoneTooOften) {
+        violations.push(Violation::new(
+            ViolationKind::ContractBroken,
+            "task_done() was accepted once more after every item taken was marked done",
+        ));
+    }
     if let Err(found) = check(plan, &report, partial) {
         violations.extend(found);
     }
@@ -351,39 +417,5 @@ pub fn drive<B: Backend, Q: QueueImpl<B, Msg>>(
         Ok(report)
     } else {
         Err(violations)
-    }
-}
-
-fn produce(queue: &dyn BoundedQueue<Msg>, producer: u32, items: usize, track: &Tracker) {
-    for seq in 0..items as u32 {
-        if track
-            .run(Op::Put, || queue.put(Msg::Item { producer, seq }))
-            .is_err()
-        {
-            break; // closed: released after a deadlock
-        }
-    }
-}
-
-fn consume(
-    queue: &dyn BoundedQueue<Msg>,
-    processed: &AtomicU64,
-    track: &Tracker,
-) -> Vec<(u32, u32)> {
-    let mut got = Vec::new();
-    loop {
-        match track.run(Op::Get, || queue.get()) {
-            Ok(Msg::Item { producer, seq }) => {
-                got.push((producer, seq));
-                // Count before task_done: join must not return before this.
-                processed.fetch_add(1, SeqCst);
-                let _ = track.run(Op::TaskDone, || queue.task_done());
-            }
-            Ok(Msg::Stop) => {
-                let _ = track.run(Op::TaskDone, || queue.task_done());
-                return got;
-            }
-            Err(GetError::Closed | GetError::Empty | GetError::Timeout) => return got,
-        }
     }
 }
