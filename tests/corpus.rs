@@ -178,7 +178,6 @@ fn loom_and_shuttle_catch_at_least_30_broken_entries() {
 /// Issue 11's bar: loom and shuttle together catch at least 95% of the
 /// broken entries.
 #[test]
-#[ignore = "30/34 today: the queue and ticket workloads that call try_put, check task_done and searches, and count processed items through the facade are being built"]
 fn loom_and_shuttle_catch_95_percent_of_the_broken_corpus() {
     let (caught, broken) = caught_of_broken();
     let ratio = caught as f64 / broken as f64;

@@ -38,7 +38,6 @@ pub(crate) fn used() -> bool {
 /// Runs `f` without noting its orderings: for the checker's own
 /// bookkeeping through the facade, whose `SeqCst` is not the code under
 /// test's.
-#[allow(dead_code)] // for the workload's bookkeeping through the facade
 pub(crate) fn quiet<R>(f: impl FnOnce() -> R) -> R {
     let was = QUIET.with(|q| q.replace(true));
     let result = f();

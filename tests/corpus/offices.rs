@@ -279,8 +279,7 @@ pub fn entries() -> Vec<Entry> {
             "fetch_sub below 0, then refund: a search can return a negative count",
             &[Miscount],
             || racelab::office!(NoFloor),
-        )
-        .gap("racelab records searches but does not check them (never negative)"),
+        ),
         broken(
             "office_ledger_first",
             "office",
