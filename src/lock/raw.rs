@@ -14,21 +14,21 @@ use crate::sync::Backend;
 ///
 /// ```
 /// use racelab::lock::RawLock;
-/// use racelab::sync::{AtomicWord, Backend, Ordering::*};
+/// use racelab::sync::{AtomicFlag, Backend, Ordering::*};
 ///
 /// /// Test-and-set: correct.
-/// pub struct Tas<B: Backend>(B::AtomicUsize);
+/// pub struct Tas<B: Backend>(B::AtomicBool);
 ///
 /// impl<B: Backend> RawLock<B> for Tas<B> {
 ///     const NAME: &'static str = "tas";
 ///     fn new() -> Self {
-///         Tas(B::AtomicUsize::new(0))
+///         Tas(B::AtomicBool::new(false))
 ///     }
 ///     fn try_lock(&self) -> bool {
-///         self.0.swap(1, Acquire) == 0
+///         !self.0.swap(true, Acquire)
 ///     }
 ///     fn unlock(&self) {
-///         self.0.store(0, Release)
+///         self.0.store(false, Release)
 ///     }
 /// }
 /// ```
