@@ -11,7 +11,7 @@
 //!   [ticket office](model::tickets) (never oversell, never sell a seat
 //!   twice), a [bounded queue](model::queue) (nothing lost or duplicated,
 //!   never over capacity, close wakes everyone, task_done / join).
-//! - A **strategy** ([`lock`], and the model-specific ones in [`model`]) is
+//! - A **strategy** ([`lock`](mod@lock), and the model-specific ones in [`model`]) is
 //!   how concurrent access is made safe, or, for a broken one, exactly how
 //!   it fails. [`matrix::all`] lists every pair with the verdict it must
 //!   get on each tier.

@@ -2,7 +2,9 @@
 //! of each model cannot show are found on a later rung of its loom ladder,
 //! and the climb stops there (the smallest failing plan); a correct
 //! implementation climbs the whole ladder and holds; a spent budget is
-//! inconclusive, never "holds".
+//! inconclusive, never "holds". The bugs here use Acquire/Release, not
+//! SeqCst: loom weakens SeqCst, and reports a failure it found in a SeqCst
+//! execution as inconclusive (shuttle confirms or refutes it).
 
 mod common;
 
@@ -14,7 +16,7 @@ use racelab::model::queue::{
     TryPutError, WhileLoop,
 };
 use racelab::model::tickets::{Buyer, LockedOffice, SoldOut, Ticket, TicketOffice, TicketsImpl};
-use racelab::sync::{AtomicWord, Backend, Condvar, Loom, Mutex, Ordering::SeqCst};
+use racelab::sync::{AtomicWord, Backend, Condvar, Loom, Mutex, Ordering::*};
 use racelab::tier::loom::{self, LoomConfig};
 use racelab::tier::{Limit, Outcome, Verdict, Work};
 use racelab::workload::counter::{self, CounterPlan};
@@ -62,21 +64,21 @@ struct WarmFastPath<B: Backend>(B::AtomicI64);
 impl<B: Backend> Counter for WarmFastPath<B> {
     fn increment(&self) {
         loop {
-            let seen = self.0.load(SeqCst);
+            let seen = self.0.load(Acquire);
             if seen != 0 {
-                self.0.store(seen + 1, SeqCst); // the race
+                self.0.store(seen + 1, Release); // the race
                 return;
             }
-            if self.0.compare_exchange(0, 1, SeqCst, SeqCst).is_ok() {
+            if self.0.compare_exchange(0, 1, AcqRel, Acquire).is_ok() {
                 return;
             }
         }
     }
     fn decrement(&self) {
-        self.0.fetch_sub(1, SeqCst);
+        self.0.fetch_sub(1, AcqRel);
     }
     fn get(&self) -> i64 {
-        self.0.load(SeqCst)
+        self.0.load(Acquire)
     }
 }
 
@@ -108,14 +110,14 @@ impl<B: Backend> TicketOffice for SeatReadOutsideLock<B> {
         self.books.lock().0
     }
     fn buy(&self, buyer: Buyer) -> Result<Ticket, SoldOut> {
-        let seat = self.next_seat.load(SeqCst); // the bug: outside the lock
+        let seat = self.next_seat.load(Acquire); // the bug: outside the lock
         let mut books = self.books.lock();
         if books.0 <= 0 {
             return Err(SoldOut);
         }
         books.0 -= 1;
         books.1[seat] = Some(buyer);
-        self.next_seat.fetch_add(1, SeqCst);
+        self.next_seat.fetch_add(1, AcqRel);
         Ok(Ticket { seat, buyer })
     }
     fn capacity(&self) -> usize {

@@ -197,7 +197,8 @@ pub fn checker_limit(payload: &(dyn Any + Send)) -> Option<crate::tier::Inconclu
         (
             Limit::LoomBranches,
             "one execution ran past loom's branch limit: a loop that never lets another \
-             thread run (a spin loop that does not go through the facade's spin hint)"
+             thread run (a spin loop that does not go through the facade's spin hint), or \
+             spinners that loom keeps scheduling among themselves"
                 .to_string(),
         )
     } else if message.contains("self.threads.len() < self.max()") {

@@ -59,13 +59,30 @@ impl Default for Settings {
 pub(crate) struct Planned {
     pub(crate) workload: &'static str,
     pub(crate) tier: Tier,
-    pub(crate) run: Box<dyn Fn(&Settings) -> Outcome>,
+    pub(crate) run: Box<dyn Fn(&Settings) -> Ran>,
+}
+
+/// What one planned run returns: its outcome, and the plan it ran (for a
+/// ladder, the rung it stopped on) in words, empty when there is nothing
+/// to say.
+pub(crate) struct Ran {
+    pub(crate) outcome: Outcome,
+    pub(crate) plan: String,
+}
+
+impl From<Outcome> for Ran {
+    fn from(outcome: Outcome) -> Self {
+        Ran {
+            outcome,
+            plan: String::new(),
+        }
+    }
 }
 
 /// What a check will run, and how hard. Made by the macros
 /// ([`program!`](crate::program), [`counter!`](crate::counter),
 /// [`office!`](crate::office), [`queue!`](crate::queue),
-/// [`lock!`](crate::lock)) or by [`crate::matrix::Pair::check`]; run by
+/// [`lock!`](macro@crate::lock)) or by [`crate::matrix::Pair::check`]; run by
 /// [`Check::run`] or one of the `assert_*` shortcuts.
 pub struct Check {
     subject: String,
@@ -85,10 +102,20 @@ impl Check {
 
     /// Adds a run of `workload` on `tier`.
     pub(crate) fn plan(
-        mut self,
+        self,
         workload: &'static str,
         tier: Tier,
         run: impl Fn(&Settings) -> Outcome + 'static,
+    ) -> Self {
+        self.plan_ran(workload, tier, move |s| run(s).into())
+    }
+
+    /// Adds a run of `workload` on `tier` that also says which plan it ran.
+    pub(crate) fn plan_ran(
+        mut self,
+        workload: &'static str,
+        tier: Tier,
+        run: impl Fn(&Settings) -> Ran + 'static,
     ) -> Self {
         self.planned.push(Planned {
             workload,
@@ -146,12 +173,13 @@ impl Check {
             .iter()
             .filter(|p| self.settings.tiers.contains(&p.tier))
             .map(|p| {
-                let outcome = (p.run)(&self.settings);
+                let Ran { outcome, plan } = (p.run)(&self.settings);
                 Run {
                     workload: p.workload.to_string(),
                     tier: p.tier,
                     replay: replay(p.tier, &outcome),
                     outcome,
+                    plan,
                 }
             })
             .collect();

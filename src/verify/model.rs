@@ -1,20 +1,24 @@
 //! The check of a model implementation (a counter, a ticket office, a
 //! bounded queue): the model's workload on every tier it has a form for.
 
-use super::check::Check;
+use super::check::{Check, Ran};
 use crate::matrix::scale::{Plans, TierScale};
 use crate::matrix::{ModelForms, Plan, Scale};
 use crate::tier::processes::ProcessWorkload;
 use crate::tier::{Tier, loom, processes, shuttle, threads};
 use crate::workload::counter::CounterPlan;
+use crate::workload::ladder::{self, Rung};
 use crate::workload::queue::Ending;
 use crate::workload::queue::QueuePlan;
 use crate::workload::tickets::TicketsPlan;
 
 /// A model's plan, as the standard scale sizes it for each tier.
-pub trait StandardPlan: ProcessWorkload {
+pub trait StandardPlan: ProcessWorkload + std::fmt::Debug {
     /// The plan `tier` runs at `scale`.
     fn at(scale: &Scale, tier: Tier) -> Self;
+    /// Loom's plans from the smallest that can show a bug to larger ones,
+    /// each with its preemption bound (see [`ladder`]).
+    fn ladder() -> Vec<Rung<Self>>;
     /// The workload's name in reports.
     const WORKLOAD: &'static str;
 }
@@ -23,6 +27,9 @@ macro_rules! standard_plan {
     ($plan:ty, $variant:ident, $name:literal) => {
         impl StandardPlan for $plan {
             const WORKLOAD: &'static str = $name;
+            fn ladder() -> Vec<Rung<Self>> {
+                <$plan>::loom_ladder()
+            }
             fn at(scale: &Scale, tier: Tier) -> Self {
                 match scale.plan(<$plan as crate::workload::Workload>::MODEL, tier) {
                     Plan::$variant(plan) => plan,
@@ -72,9 +79,24 @@ pub(crate) fn add<P: StandardPlan>(mut check: Check, forms: ModelForms<P>) -> Ch
     let scale = &CHECK_SCALE;
     let model = <P as crate::workload::Workload>::MODEL;
     if let Some(form) = forms.loom {
-        let plan = P::at(scale, Tier::Loom);
-        check = check.plan(P::WORKLOAD, Tier::Loom, move |s| {
-            loom::run(form, &plan, &s.loom).outcome
+        // Climb the ladder: the smallest plan first, larger ones while each
+        // holds, within the loom time cap; the first that fails is the
+        // smallest failing plan, so its trace stays small.
+        let rungs = P::ladder();
+        check = check.plan_ran(P::WORKLOAD, Tier::Loom, move |s| {
+            let (plan, outcome, climbed) =
+                ladder::climb(&rungs, s.loom.max_duration, |plan, bound, left| {
+                    let config = loom::LoomConfig {
+                        preemption_bound: tighter(bound, s.loom.preemption_bound),
+                        max_duration: left,
+                        ..s.loom
+                    };
+                    loom::run(form, plan, &config).outcome
+                });
+            Ran {
+                outcome,
+                plan: format!("{plan:?} (plan {climbed} of {})", rungs.len()),
+            }
         });
     }
     if let Some(form) = forms.threads {
@@ -109,4 +131,13 @@ pub(crate) fn add<P: StandardPlan>(mut check: Check, forms: ModelForms<P>) -> Ch
 /// The check of one model implementation, named `subject`.
 pub fn check<P: StandardPlan>(subject: &str, forms: ModelForms<P>) -> Check {
     add(Check::new(format!("{} {subject}", P::WORKLOAD)), forms)
+}
+
+/// The tighter of two preemption bounds (None: unbounded).
+fn tighter(a: Option<usize>, b: Option<usize>) -> Option<usize> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
 }

@@ -16,6 +16,9 @@ pub struct Run {
     pub outcome: Outcome,
     /// The command that runs it again (with the seed, for shuttle).
     pub replay: String,
+    /// The plan it ran, in words (under loom, the rung of the ladder it
+    /// stopped on: the smallest plan that failed, or the largest searched).
+    pub plan: String,
 }
 
 impl Run {
@@ -123,6 +126,9 @@ impl fmt::Display for Report {
                 o.work,
                 o.elapsed
             )?;
+            if !run.plan.is_empty() {
+                writeln!(f, "      plan: {}", run.plan)?;
+            }
             for v in &o.violations {
                 writeln!(f, "      {v}")?;
             }

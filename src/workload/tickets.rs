@@ -45,7 +45,8 @@ impl TicketsPlan {
         };
         vec![
             (plan(2, 1, 1), None),
-            (plan(3, 2, 1), Some(2)),
+            // Three buyers at bound 1, as the counter's three threads.
+            (plan(3, 2, 1), Some(1)),
             (plan(2, 2, 2), Some(2)),
         ]
     }

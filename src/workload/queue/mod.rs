@@ -5,9 +5,9 @@
 //! items; the main thread waits for them, then `join`s the queue (every
 //! item processed), then tells the consumers to stop (close, or one
 //! sentinel each, or, to show the hang, nothing). Before them, main runs
-//! the sequential contract on a queue of its own ([`prefix`]); the workers
+//! the sequential contract on a queue of its own (`prefix.rs`); the workers
 //! use every shape of put and get on real threads, the blocking ones under
-//! loom and shuttle, and check every result ([`worker`]).
+//! loom and shuttle, and check every result (`worker.rs`).
 //! On real threads (when [`Progress`] is watched)
 //! it never blocks unbounded: main polls the probe and calls a deadlock as
 //! soon as every live worker is asleep with no wakeup in flight, names who
