@@ -7,7 +7,7 @@
 mod common;
 
 use common::{assert_caught, assert_holds, threads_config};
-use racelab::check::ViolationKind::{self, ContractBroken, JoinEarly, Miscount};
+use racelab::check::ViolationKind::{self, ContractBroken, Miscount};
 use racelab::lock::MutexLock;
 use racelab::model::queue::{
     BoundedQueue, Closed, CondvarQueue, GetError, PutTimeoutError, QueueImpl, TaskDoneTooOften,
@@ -172,13 +172,6 @@ fn task_done_that_never_refuses_is_caught() {
 #[test]
 fn timed_get_that_times_out_with_an_item_present_is_caught() {
     caught_everywhere::<TIMED_GET_TIMES_OUT>("get_timeout gives up early", ContractBroken);
-}
-
-#[test]
-fn join_that_returns_on_an_empty_queue_is_caught_by_loom() {
-    // The consumer has taken the only item and not yet marked it done.
-    let outcome = on_loom::<JOINS_WHEN_EMPTY>(plan(1, 1, 1), None);
-    assert_caught("join waits for empty", &outcome, JoinEarly);
 }
 
 /// An office whose search shows the hall as it was at opening: a cache
