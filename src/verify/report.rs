@@ -73,14 +73,15 @@ impl Report {
             .find(|v| here.contains(v))
     }
 
-    /// Every kind of violation found, on any tier.
+    /// Every kind of violation found, on any tier, each once, in the order
+    /// first found.
     pub fn kinds(&self) -> Vec<ViolationKind> {
-        let mut kinds: Vec<ViolationKind> = self
-            .runs
-            .iter()
-            .flat_map(|r| r.outcome.violations.iter().map(|v| v.kind))
-            .collect();
-        kinds.dedup();
+        let mut kinds: Vec<ViolationKind> = Vec::new();
+        for v in self.runs.iter().flat_map(|r| &r.outcome.violations) {
+            if !kinds.contains(&v.kind) {
+                kinds.push(v.kind);
+            }
+        }
         kinds
     }
 
