@@ -99,13 +99,30 @@ impl fmt::Display for ViolationKind {
 }
 
 /// A broken invariant and its evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Two violations are equal when their kind and evidence are: the trace
+/// says how one run came to it, not what it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Violation {
     /// Which invariant broke.
     pub kind: ViolationKind,
     /// What was seen, in words ("lost 1 of 2 updates").
     pub evidence: String,
+    /// How the run came to it, as text a reader follows step by step: a
+    /// column-per-thread table (loom, shuttle) or the seed and each
+    /// worker's last steps (real threads, processes). None where the tier
+    /// recorded nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
 }
+
+impl PartialEq for Violation {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.evidence == other.evidence
+    }
+}
+
+impl Eq for Violation {}
 
 impl Violation {
     /// A violation of `kind` with its `evidence`.
@@ -113,6 +130,15 @@ impl Violation {
         Violation {
             kind,
             evidence: evidence.into(),
+            trace: None,
+        }
+    }
+
+    /// The same violation, with the trace that shows how the run came to it.
+    pub fn with_trace(self, trace: impl Into<String>) -> Self {
+        Violation {
+            trace: Some(trace.into()),
+            ..self
         }
     }
 

@@ -132,6 +132,9 @@ impl fmt::Display for Report {
             }
             for v in &o.violations {
                 writeln!(f, "      {v}")?;
+                for line in v.trace.iter().flat_map(|t| t.lines()) {
+                    writeln!(f, "        {line}")?;
+                }
             }
             if let Some(why) = &o.inconclusive {
                 writeln!(f, "      inconclusive: {why}")?;
