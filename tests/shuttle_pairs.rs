@@ -1,6 +1,6 @@
 //! Every pair under shuttle: larger configurations than loom can exhaust
 //! (5 counter threads x 3 ops, 5 buyers for 3 tickets, 3 producers x 3
-//! items and 3 consumers over 2 slots), 500 random then 500 PCT schedules
+//! items and 3 consumers over 2 slots), 1,000 schedules of the portfolio
 //! from the fixed seed `DEFAULT_SEED`: deterministic, under a second each.
 
 use racelab::matrix::{self, Scale};

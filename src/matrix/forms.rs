@@ -20,6 +20,7 @@ use crate::workload::Form;
 use crate::workload::counter::CounterPlan;
 use crate::workload::queue::QueuePlan;
 use crate::workload::tickets::TicketsPlan;
+use ::shuttle as shuttle_rt;
 
 /// A pair's forms, by model (each model has its own plan).
 #[derive(Clone, Copy)]
@@ -143,6 +144,22 @@ impl Pair {
             self.form(f.shuttle, "shuttle"),
             p,
             config
+        ))
+    }
+
+    /// Searches the pair's schedules under shuttle with `plan` and a
+    /// scheduler of the caller's ([`shuttle::run_with`]).
+    pub fn shuttle_with<S: shuttle_rt::scheduler::Scheduler + Send + 'static>(
+        &self,
+        plan: &Plan,
+        scheduler: S,
+        max_steps: usize,
+    ) -> Outcome {
+        with_plan!(self, plan, |f, p| shuttle::run_with(
+            self.form(f.shuttle, "shuttle"),
+            p,
+            scheduler,
+            max_steps
         ))
     }
 

@@ -193,8 +193,8 @@ impl Scale {
                 },
             },
             config: ShuttleConfig {
-                iterations: 500,
-                pct_depth: 3,
+                iterations: 1_000,
+                pct_depth: 4,
                 seed: shuttle::DEFAULT_SEED,
                 max_steps: shuttle::DEFAULT_MAX_STEPS,
             },

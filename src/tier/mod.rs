@@ -102,8 +102,8 @@ pub enum Work {
     Schedules {
         /// Schedules run.
         count: u64,
-        /// Which scheduler found the failure (`random`, `pct`), or
-        /// `random+pct` when neither did.
+        /// Which scheduler found the failure (`random`, `pct-2`, `pct-3`,
+        /// `pct-4`), or `portfolio` when none did.
         #[serde(deserialize_with = "shuttle::scheduler_named")]
         scheduler: Name,
         /// The seed that replays it (see [`shuttle`]).

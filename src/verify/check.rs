@@ -24,7 +24,7 @@ pub struct Settings {
     pub loom: LoomConfig,
     /// Real threads: rounds, race window, stall.
     pub threads: ThreadsConfig,
-    /// Shuttle: schedules per scheduler, PCT depth, seed, step cap.
+    /// Shuttle: schedules in all, deepest PCT depth, seed, step cap.
     pub shuttle: ShuttleConfig,
     /// Processes: rounds, deadlines.
     pub processes: ProcessConfig,
@@ -49,7 +49,7 @@ impl Default for Settings {
                 hold: Duration::from_millis(20),
                 ..ThreadsConfig::default()
             },
-            shuttle: ShuttleConfig::new(1_000, seed),
+            shuttle: ShuttleConfig::new(2_000, seed),
             processes: crate::matrix::Scale::STANDARD.processes.config,
         }
     }
@@ -137,7 +137,7 @@ impl Check {
         self
     }
 
-    /// Shuttle's schedules per scheduler.
+    /// Shuttle's schedules, in all.
     pub fn schedules(mut self, iterations: u64) -> Self {
         self.settings.shuttle.iterations = iterations;
         self

@@ -2,21 +2,20 @@
 //! exhaust (more threads, more operations), against the real implementation
 //! (the [`Shuttle`] backend of the facade).
 //!
-//! A search runs `iterations` uniformly random schedules, then `iterations`
-//! PCT schedules (Burckhardt et al., ASPLOS 2010: random thread priorities
-//! with `pct_depth - 1` priority change points, good at bugs that need a few
-//! ordering constraints), and stops at the first failure.
+//! A search runs `iterations` schedules in all, drawn in turn by the
+//! schedulers of a portfolio (PCT of depth 2, 3 and 4, uniform random: see
+//! [`portfolio`] for the order and why), and stops at the first failure.
 //!
 //! Every search is replayable from the seed it reports ([`Work::Schedules`]):
-//! - random: each schedule draws its own seed from the previous one, and
-//!   the reported seed is the failing schedule's, so `--seed S` reruns that
-//!   very schedule first;
-//! - PCT: the reported seed is the search's, so `--seed S` reruns the same
-//!   search (shuttle's PCT calibrates on its first schedule) to the same
-//!   failure.
+//! the reported seed is the failing schedule's own, and it names its
+//! scheduler and everything that scheduler drew, so `--seed S` (or
+//! `RACELAB_SEED=S`) reruns that very schedule first, whichever scheduler
+//! found it.
 //!
 //! Shuttle models every atomic as SeqCst: Relaxed-ordering bugs are
 //! invisible here (loom proves them).
+
+pub mod portfolio;
 
 use super::{Inconclusive, Outcome, Work};
 use crate::check::{Violation, checker_limit};
@@ -24,8 +23,9 @@ use crate::sync::{Backend, Shuttle};
 use crate::workload::probe::Probe;
 use crate::workload::progress::Progress;
 use crate::workload::{Form, Workload};
+use portfolio::{Current, PCT2, PCT3, PCT4, PORTFOLIO, Portfolio, RANDOM, decode};
 use serde::Deserialize;
-use shuttle::scheduler::{PctScheduler, Schedule, Scheduler, Task, TaskId};
+use shuttle::scheduler::Scheduler;
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,9 +34,10 @@ use std::time::{Duration, Instant};
 /// How hard to search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShuttleConfig {
-    /// Schedules per scheduler (random, then PCT).
+    /// Schedules in all, over every scheduler of the portfolio.
     pub iterations: u64,
-    /// PCT's bug depth: priority change points + 1.
+    /// The deepest PCT the portfolio runs (bug depth: priority change
+    /// points + 1); 1 runs random schedules only.
     pub pct_depth: usize,
     /// Where the search starts; see the module docs for replay.
     pub seed: u64,
@@ -54,65 +55,15 @@ pub const DEFAULT_MAX_STEPS: usize = 100_000;
 pub const DEFAULT_SEED: u64 = 20_251_123;
 
 impl ShuttleConfig {
-    /// `iterations` schedules per scheduler from `seed`, PCT depth 3, the
-    /// default step cap.
+    /// `iterations` schedules in all from `seed`, PCT up to depth 4 (the
+    /// whole [`portfolio::ROTATION`]), the default step cap.
     pub fn new(iterations: u64, seed: u64) -> Self {
         ShuttleConfig {
             iterations,
-            pct_depth: 3,
+            pct_depth: 4,
             seed,
             max_steps: DEFAULT_MAX_STEPS,
         }
-    }
-}
-
-/// A step of splitmix64: the next schedule's seed, and the random scheduler's
-/// generator.
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Uniformly random choice at every step, one seed per schedule. (Shuttle's
-/// own `RandomScheduler` prints its seed from a destructor on every failure
-/// and derives per-schedule seeds we could not name for replay.)
-struct SeededRandom {
-    next_seed: u64,
-    left: u64,
-    rng: u64,
-    /// The running schedule's seed, for the report.
-    current: Arc<AtomicU64>,
-}
-
-impl Scheduler for SeededRandom {
-    fn new_execution(&mut self) -> Option<Schedule> {
-        if self.left == 0 {
-            return None;
-        }
-        self.left -= 1;
-        let seed = self.next_seed;
-        self.current.store(seed, SeqCst);
-        self.rng = seed;
-        let mut chain = seed;
-        self.next_seed = splitmix(&mut chain);
-        Some(Schedule::new(seed))
-    }
-
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        _current: Option<TaskId>,
-        _is_yielding: bool,
-    ) -> Option<TaskId> {
-        let pick = splitmix(&mut self.rng) % runnable.len() as u64;
-        Some(runnable[pick as usize].id())
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        splitmix(&mut self.rng)
     }
 }
 
@@ -153,47 +104,86 @@ where
         .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
 }
 
+/// Searches `body` with a scheduler of the caller's (shuttle's own
+/// `PctScheduler`, to compare the portfolio with it): the schedules it
+/// draws, up to the first failure. The [`Work::Schedules`] it reports names
+/// the scheduler [`GIVEN`], with seed 0: only the caller knows how to
+/// replay its scheduler.
+pub fn explore_with<S, F, N>(scheduler: S, max_steps: usize, label: N, body: F) -> Outcome
+where
+    S: Scheduler + Send + 'static,
+    N: Fn(usize) -> String + Send + 'static,
+    F: Fn(Probe) -> Result<(), Vec<Violation>> + Send + Sync + 'static,
+{
+    std::thread::Builder::new()
+        .name("racelab-shuttle".into())
+        .spawn(move || {
+            let started = Instant::now();
+            let (count, stop) = schedules(scheduler, max_steps, &label, Arc::new(body));
+            let work = Work::Schedules {
+                count,
+                scheduler: GIVEN,
+                seed: 0,
+            };
+            match stop {
+                Some(stop) => outcome(stop, work, started.elapsed()),
+                None => Outcome::holds(work, started.elapsed()),
+            }
+        })
+        .expect("spawn the shuttle runner thread")
+        .join()
+        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+}
+
+/// [`run`] with a scheduler of the caller's: see [`explore_with`].
+pub fn run_with<P: Workload, S: Scheduler + Send + 'static>(
+    form: Form<Shuttle, P>,
+    plan: &P,
+    scheduler: S,
+    max_steps: usize,
+) -> Outcome {
+    let plan = *plan;
+    explore_with(
+        scheduler,
+        max_steps,
+        move |i| plan.label(i),
+        move |probe| form.drive(&plan, probe, None, &Progress::none()),
+    )
+}
+
+/// The name [`explore_with`] gives a scheduler of the caller's.
+pub const GIVEN: &str = "given";
+
 fn search<F, N>(config: &ShuttleConfig, label: &N, body: Arc<F>) -> Outcome
 where
     N: Fn(usize) -> String,
     F: Fn(Probe) -> Result<(), Vec<Violation>> + Send + Sync + 'static,
 {
     let started = Instant::now();
-    let current = Arc::new(AtomicU64::new(config.seed));
-    let random = SeededRandom {
-        next_seed: config.seed,
-        left: config.iterations,
-        rng: config.seed,
-        current: Arc::clone(&current),
-    };
-    let (count, stop) = schedules(random, config.max_steps, label, Arc::clone(&body));
-    if let Some(stop) = stop {
+    let current: Arc<Mutex<Current>> = Arc::default();
+    let portfolio = Portfolio::new(
+        config.seed,
+        config.iterations,
+        config.pct_depth,
+        Arc::clone(&current),
+    );
+    let (count, stop) = schedules(portfolio, config.max_steps, label, body);
+    let Some(stop) = stop else {
         let work = Work::Schedules {
             count,
-            scheduler: RANDOM,
-            seed: current.load(SeqCst),
+            scheduler: PORTFOLIO,
+            seed: config.seed,
         };
-        return outcome(stop, work, started.elapsed());
-    }
-    let pct =
-        PctScheduler::new_from_seed(config.seed, config.pct_depth, config.iterations as usize);
-    let (more, stop) = schedules(pct, config.max_steps, label, body);
-    let work = Work::Schedules {
-        count: count + more,
-        scheduler: if stop.is_none() { RANDOM_THEN_PCT } else { PCT },
-        seed: config.seed,
+        return Outcome::holds(work, started.elapsed());
     };
-    match stop {
-        Some(stop) => outcome(stop, work, started.elapsed()),
-        None => Outcome::holds(work, started.elapsed()),
-    }
+    let seed = current.lock().unwrap_or_else(PoisonError::into_inner).seed;
+    let work = Work::Schedules {
+        count,
+        scheduler: decode(seed).0.name(),
+        seed,
+    };
+    outcome(stop, work, started.elapsed())
 }
-
-/// The scheduler names a [`Work::Schedules`] carries: the random search
-/// found it, PCT found it, or neither found anything.
-const RANDOM: &str = "random";
-const PCT: &str = "pct";
-const RANDOM_THEN_PCT: &str = "random+pct";
 
 /// Reads a scheduler name back (from a matrix report's JSON) as the
 /// `&'static str` [`Work::Schedules`] holds; any other name is refused.
@@ -201,7 +191,7 @@ pub(crate) fn scheduler_named<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<&'static str, D::Error> {
     let name = String::deserialize(d)?;
-    [RANDOM, PCT, RANDOM_THEN_PCT]
+    [RANDOM, PCT2, PCT3, PCT4, PORTFOLIO, GIVEN]
         .into_iter()
         .find(|known| *known == name)
         .ok_or_else(|| serde::de::Error::custom(format!("unknown shuttle scheduler `{name}`")))
