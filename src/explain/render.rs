@@ -109,10 +109,16 @@ fn plural(n: usize) -> &'static str {
 
 /// The step table.
 pub fn table(e: &Explanation) -> String {
-    let step_width = e.rows.len().to_string().len().max(1);
-    let mut widths: Vec<usize> = e.threads.iter().map(|t| t.len()).collect();
-    for row in &e.rows {
-        if let Some(col) = e.threads.iter().position(|t| *t == row.thread) {
+    grid(&e.threads, &e.rows)
+}
+
+/// The step table of `rows`, one column per thread of `threads` (in that
+/// order), one row per step: loom's explain and the shuttle tier's traces.
+pub fn grid(threads: &[String], rows: &[super::Row]) -> String {
+    let step_width = rows.len().to_string().len().max(1);
+    let mut widths: Vec<usize> = threads.iter().map(|t| t.len()).collect();
+    for row in rows {
+        if let Some(col) = threads.iter().position(|t| *t == row.thread) {
             widths[col] = widths[col].max(row.text.chars().count());
         }
     }
@@ -125,14 +131,13 @@ pub fn table(e: &Explanation) -> String {
         out.push_str(s.trim_end());
         out.push('\n');
     };
-    let header: Vec<&str> = e.threads.iter().map(String::as_str).collect();
+    let header: Vec<&str> = threads.iter().map(String::as_str).collect();
     line(&mut out, "#", &header);
     let rules: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
     let rules: Vec<&str> = rules.iter().map(String::as_str).collect();
     line(&mut out, &"-".repeat(step_width), &rules);
-    for (i, row) in e.rows.iter().enumerate() {
-        let cells: Vec<&str> = e
-            .threads
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<&str> = threads
             .iter()
             .map(|t| {
                 if *t == row.thread {

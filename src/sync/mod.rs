@@ -10,6 +10,7 @@
 mod atomic;
 mod barrier;
 mod loom_backend;
+pub(crate) mod record;
 mod same;
 pub(crate) mod seq_cst;
 mod shuttle_backend;

@@ -89,6 +89,12 @@ pub enum Action {
         /// `notify_all` rather than `notify_one`.
         all: bool,
     },
+    /// A facade operation the facade recorded itself (user code has no
+    /// probe calls): `lock`, `x.store(1)`, `spawn T1`, as printed.
+    Facade {
+        /// The operation, as the table prints it.
+        op: String,
+    },
 }
 
 /// A run-time hook handed to every model instance. Cloning shares it.

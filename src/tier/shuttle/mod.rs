@@ -16,11 +16,12 @@
 //! invisible here (loom proves them).
 
 pub mod portfolio;
+pub mod shrink;
 
 use super::{Inconclusive, Outcome, Work};
 use crate::check::{Violation, checker_limit};
 use crate::sync::{Backend, Shuttle};
-use crate::workload::probe::Probe;
+use crate::workload::probe::{Probe, ProbeState};
 use crate::workload::progress::Progress;
 use crate::workload::{Form, Workload};
 use portfolio::{Current, PCT2, PCT3, PCT4, PORTFOLIO, Portfolio, RANDOM, decode};
@@ -119,7 +120,7 @@ where
         .name("racelab-shuttle".into())
         .spawn(move || {
             let started = Instant::now();
-            let (count, stop) = schedules(scheduler, max_steps, &label, Arc::new(body));
+            let (count, stop, _) = schedules(scheduler, max_steps, false, &label, Arc::new(body));
             let work = Work::Schedules {
                 count,
                 scheduler: GIVEN,
@@ -167,7 +168,7 @@ where
         config.pct_depth,
         Arc::clone(&current),
     );
-    let (count, stop) = schedules(portfolio, config.max_steps, label, body);
+    let (count, stop, _) = schedules(portfolio, config.max_steps, false, label, Arc::clone(&body));
     let Some(stop) = stop else {
         let work = Work::Schedules {
             count,
@@ -176,11 +177,31 @@ where
         };
         return Outcome::holds(work, started.elapsed());
     };
-    let seed = current.lock().unwrap_or_else(PoisonError::into_inner).seed;
+    let (seed, choices) = {
+        let current = current.lock().unwrap_or_else(PoisonError::into_inner);
+        (current.seed, current.choices.clone())
+    };
+    let scheduler = decode(seed).0.name();
     let work = Work::Schedules {
         count,
-        scheduler: decode(seed).0.name(),
+        scheduler,
         seed,
+    };
+    let stop = match stop {
+        Stop::Violated(mut violations) => {
+            let found = shrink::Found {
+                scheduler,
+                seed,
+                count,
+                kind: violations[0].kind,
+                choices,
+            };
+            if let Some(trace) = shrink::trace(&found, config.max_steps, label, body) {
+                violations[0] = violations[0].clone().with_trace(trace.text());
+            }
+            Stop::Violated(violations)
+        }
+        limit => limit,
     };
     outcome(stop, work, started.elapsed())
 }
@@ -218,20 +239,22 @@ fn outcome(stop: Stop, work: Work, elapsed: Duration) -> Outcome {
     }
 }
 
-/// One scheduler's run: the schedules it ran, and why the first one that
-/// failed stopped (None if none did).
+/// One scheduler's run: the schedules it ran, why the first one that
+/// failed stopped (None if none did), and what the probe saw in the last
+/// schedule (its steps too when `record_steps`).
 fn schedules<S, F, N>(
     scheduler: S,
     max_steps: usize,
+    record_steps: bool,
     label: &N,
     body: Arc<F>,
-) -> (u64, Option<Stop>)
+) -> (u64, Option<Stop>, ProbeState)
 where
     S: Scheduler + 'static,
     N: Fn(usize) -> String,
     F: Fn(Probe) -> Result<(), Vec<Violation>> + Send + Sync + 'static,
 {
-    let probe = Probe::new(None, false, Shuttle::worker);
+    let probe = Probe::new(None, record_steps, Shuttle::worker);
     let executions = Arc::new(AtomicU64::new(0));
     let found: Arc<Mutex<Option<Vec<Violation>>>> = Arc::default();
     let mut config = Config::new();
@@ -276,5 +299,5 @@ where
             },
         ),
     };
-    (executions.load(SeqCst), stop)
+    (executions.load(SeqCst), stop, probe.snapshot())
 }
