@@ -101,3 +101,21 @@ fn a_user_program_of_six_threads_fails_under_shuttle_with_a_trace() {
     assert_eq!(first.kind, ViolationKind::Assertion);
     golden("shuttle-program-lost-update.txt", &text(first));
 }
+
+#[test]
+fn racelab_explain_on_shuttle_prints_the_shrunk_table() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_racelab"))
+        .args(["explain", "counter", "none", "--tier", "shuttle"])
+        .output()
+        .expect("run racelab");
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    // Wall time is the one line that changes from run to run.
+    let text: String = stdout
+        .lines()
+        .filter(|l| !l.starts_with("time:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(text.contains("found by shuttle"), "{text}");
+    golden("shuttle-explain-counter-none.txt", &text);
+}

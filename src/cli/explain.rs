@@ -22,14 +22,23 @@ pub struct Args {
     /// queue 2) (0 to 255: loom keeps the bound in a byte).
     #[arg(long, allow_hyphen_values = true, value_parser = whole::<usize>(0, 255))]
     bound: Option<usize>,
+    /// The tier that shows the failure: loom (the default) or shuttle (a
+    /// larger configuration, the failing schedule shrunk). A pair loom
+    /// cannot run but shuttle can is explained on shuttle.
+    #[arg(long, value_parser = text(StringValueParser::new()))]
+    tier: Option<String>,
+    /// Shuttle: the seed the search starts from (a failure's seed replays it).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Print the trace as JSON.
     #[arg(long)]
     pub(super) json: bool,
 }
 
 impl Args {
-    /// The pair to explain: known, and with a form loom can search.
-    pub(super) fn validate(&self) -> Result<Pair, CliError> {
+    /// The pair to explain: known, and with a form the chosen tier can
+    /// search; true when that tier is shuttle.
+    pub(super) fn validate(&self) -> Result<(Pair, bool), CliError> {
         let Some(model) = ModelKind::parse(&self.model) else {
             return Err(CliError::bad_input(format!(
                 "unknown model `{}`; known models and strategies: {}",
@@ -44,6 +53,25 @@ impl Args {
                 explain::known_pairs()
             )));
         };
+        let shuttle = match self.tier.as_deref() {
+            None | Some("loom") => false,
+            Some("shuttle") => true,
+            Some(other) => {
+                return Err(CliError::bad_input(format!(
+                    "--tier {other}: explain shows loom or shuttle traces"
+                )));
+            }
+        };
+        if shuttle || (!pair.runs_on(Tier::Loom) && pair.runs_on(Tier::Shuttle)) {
+            if !pair.runs_on(Tier::Shuttle) {
+                return Err(CliError::bad_input(format!(
+                    "{model}/{} has no shuttle form; explainable pairs: {}",
+                    pair.strategy,
+                    explain::known_pairs()
+                )));
+            }
+            return Ok((pair, true));
+        }
         if !pair.runs_on(Tier::Loom) {
             let command = match model {
                 ModelKind::Queue => format!("racelab queue --via {}", pair.strategy),
@@ -59,12 +87,57 @@ impl Args {
                 explain::known_pairs()
             )));
         }
-        Ok(pair)
+        Ok((pair, false))
     }
 }
 
+/// The shuttle tier's trace of `pair`: the first violation and its shrunk
+/// table, or that the search found nothing.
+fn run_shuttle(
+    pair: &Pair,
+    seed: Option<u64>,
+    json: bool,
+    out: &mut Out,
+) -> Result<Finish, CliError> {
+    let (outcome, plan) = explain::explain_shuttle(pair, seed);
+    let as_expected = pair.shuttle.accepts(&outcome);
+    if json {
+        let json = serde_json::to_value(&outcome)
+            .map_err(|e| CliError::run_failed(format!("cannot write the trace as JSON: {e}")))?;
+        writeln!(out, "{json:#}")?;
+        return Ok(Finish::from_expected(as_expected));
+    }
+    let plan = render::describe_plan(&plan);
+    match outcome.violations.first() {
+        Some(first) => {
+            writeln!(
+                out,
+                "{} / {}: {} ({plan}), found by shuttle\n",
+                pair.model, pair.strategy, first.kind
+            )?;
+            if let Some(trace) = &first.trace {
+                write!(out, "{trace}")?;
+            }
+            writeln!(out, "violated: {first}")?;
+        }
+        None => writeln!(
+            out,
+            "{} / {}: {} ({plan}) on shuttle: {}",
+            pair.model,
+            pair.strategy,
+            outcome.verdict(),
+            outcome.work
+        )?,
+    }
+    writeln!(out, "time:     {:.2} s", outcome.elapsed.as_secs_f64())?;
+    Ok(Finish::from_expected(as_expected))
+}
+
 pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
-    let pair = args.validate()?;
+    let (pair, shuttle) = args.validate()?;
+    if shuttle {
+        return run_shuttle(&pair, args.seed, args.json, out);
+    }
     let found = explain::explain(
         &pair,
         args.bound

@@ -262,6 +262,19 @@ pub fn explain_plan(
     })
 }
 
+/// What the shuttle tier found for one pair at the matrix's shuttle scale
+/// ([`Scale::STANDARD`]): its outcome, whose first violation carries the
+/// shrunk trace ([`crate::tier::shuttle::shrink`]), and the plan it ran.
+pub fn explain_shuttle(pair: &Pair, seed: Option<u64>) -> (crate::tier::Outcome, Plan) {
+    let scale = Scale::STANDARD;
+    let plan = scale.plan(pair.model, crate::tier::Tier::Shuttle);
+    let mut config = scale.shuttle.config;
+    if let Some(seed) = seed {
+        config.seed = seed;
+    }
+    (pair.shuttle(&plan, &config), plan)
+}
+
 /// Every explainable pair's model and strategy names, for error messages.
 pub fn known_pairs() -> String {
     let mut out = String::new();
