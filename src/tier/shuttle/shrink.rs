@@ -8,9 +8,11 @@
 //! end, or where the listed task cannot run, it keeps the running task
 //! when it can, so a replay adds no preemption of its own. Shrinking is
 //! greedy: from the last preemption to the first, end the choice list
-//! just before it, or else make that one choice keep the running task, and
-//! keep the change if the replay still fails with the same violation kind
-//! and fewer preemptions; again until a pass removes nothing. At most
+//! just before it; or else let the preempted task run on there with its
+//! next run of steps, moved up from later in the schedule; or else make
+//! that one choice keep the running task. A change is kept if the replay
+//! still fails with the same violation kind and fewer preemptions; again
+//! until a pass removes nothing. At most
 //! [`MAX_REPLAYS`] replays, so a long schedule costs a bounded time.
 //!
 //! Everything is deterministic (the choices fix the schedule, the labels
@@ -192,6 +194,23 @@ where
     (violations, choices, state)
 }
 
+/// The choices `tasks` without the preemption at `at`: the preempted task
+/// runs on there with its next run of steps, moved up from later in the
+/// schedule (`None` if it never ran again).
+fn merge(tasks: &[usize], at: usize) -> Option<Vec<usize>> {
+    let preempted = tasks[at - 1];
+    let from = at + tasks[at..].iter().position(|t| *t == preempted)?;
+    let len = tasks[from..]
+        .iter()
+        .take_while(|t| **t == preempted)
+        .count();
+    let mut merged = tasks[..at].to_vec();
+    merged.extend_from_slice(&tasks[from..from + len]);
+    merged.extend_from_slice(&tasks[at..from]);
+    merged.extend_from_slice(&tasks[from + len..]);
+    Some(merged)
+}
+
 /// Shrinks `found` and replays the result with steps recorded; `None` if
 /// the failing schedule does not fail again when replayed (the code under
 /// test is not deterministic under a fixed schedule).
@@ -214,11 +233,12 @@ where
         while i > 0 && replays < MAX_REPLAYS {
             i -= 1;
             let at = best.preemptions[i];
-            // The running task was the one chosen just before.
             let cut = best.tasks[..at].to_vec();
+            let merged = merge(&best.tasks, at);
+            // The running task was the one chosen just before.
             let mut kept = best.tasks.clone();
             kept[at] = kept[at - 1];
-            for tasks in [cut, kept] {
+            for tasks in [Some(cut), merged, Some(kept)].into_iter().flatten() {
                 if replays >= MAX_REPLAYS {
                     break;
                 }
@@ -265,4 +285,18 @@ where
         rows,
         violations,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge;
+
+    #[test]
+    fn merging_lets_the_preempted_task_run_on_with_its_next_run() {
+        // 1 runs, 2 preempts it at index 2, 1 comes back at 4 for two steps.
+        let tasks = [1, 1, 2, 2, 1, 1, 2];
+        assert_eq!(merge(&tasks, 2), Some(vec![1, 1, 1, 1, 2, 2, 2]));
+        // A task that never runs again cannot run on.
+        assert_eq!(merge(&[1, 2, 2], 1), None);
+    }
 }
