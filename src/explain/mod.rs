@@ -12,6 +12,11 @@
 //! running the same search again (`racelab explain <model> <strategy>
 //! --bound N`) finds the same failing execution and the same trace.
 //!
+//! `racelab explain --tier shuttle` shows the shuttle tier's failure instead
+//! ([`explain_shuttle`]): a larger configuration, the failing schedule
+//! shrunk to few preemptions ([`crate::tier::shuttle::shrink`]), the same
+//! table.
+//!
 //! - [`trim`] turns raw steps into rows (noise dropped, call and return
 //!   folded together).
 //! - [`render`] prints the table; [`lesson`] holds the one-paragraph lesson

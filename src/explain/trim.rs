@@ -9,7 +9,9 @@
 //!    in between) is one row: `get() -> 1`.
 //! 4. A read that returns an older value than the last write to its
 //!    variable (weak memory: a Relaxed load) says so: `(stale: last write 1)`.
-//! 5. Everything else is one row per step, in the order loom ran them.
+//! 5. Everything else is one row per step, in the order the checker ran
+//!    them; a step the facade recorded itself (user code, no probe) prints
+//!    its operation as recorded.
 
 use super::Row;
 use crate::lock::{Lock, NoLock};

@@ -109,7 +109,7 @@ where
 /// `PctScheduler`, to compare the portfolio with it): the schedules it
 /// draws, up to the first failure. The [`Work::Schedules`] it reports names
 /// the scheduler [`GIVEN`], with seed 0: only the caller knows how to
-/// replay its scheduler.
+/// replay its scheduler (so a failure here carries no shrunk trace).
 pub fn explore_with<S, F, N>(scheduler: S, max_steps: usize, label: N, body: F) -> Outcome
 where
     S: Scheduler + Send + 'static,
@@ -212,7 +212,9 @@ pub(crate) fn scheduler_named<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<&'static str, D::Error> {
     let name = String::deserialize(d)?;
-    [RANDOM, PCT2, PCT3, PCT4, PORTFOLIO, GIVEN]
+    // `pct` and `random+pct` name the searches before the portfolio, in
+    // reports written then.
+    [RANDOM, PCT2, PCT3, PCT4, PORTFOLIO, GIVEN, "pct", "random+pct"]
         .into_iter()
         .find(|known| *known == name)
         .ok_or_else(|| serde::de::Error::custom(format!("unknown shuttle scheduler `{name}`")))
