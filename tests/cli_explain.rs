@@ -62,3 +62,18 @@ fn a_process_only_strategy_is_refused_with_where_to_see_it() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_tier_explain_cannot_show_is_a_usage_error() {
+    let out = racelab(&["explain", "counter", "none", "--tier", "threads"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loom or shuttle"));
+}
+
+#[test]
+fn a_correct_pair_on_shuttle_holds_and_exits_0() {
+    let out = racelab(&["explain", "counter", "mutex", "--tier", "shuttle"]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("holds"), "{stdout}");
+}

@@ -214,10 +214,19 @@ pub(crate) fn scheduler_named<'de, D: serde::Deserializer<'de>>(
     let name = String::deserialize(d)?;
     // `pct` and `random+pct` name the searches before the portfolio, in
     // reports written then.
-    [RANDOM, PCT2, PCT3, PCT4, PORTFOLIO, GIVEN, "pct", "random+pct"]
-        .into_iter()
-        .find(|known| *known == name)
-        .ok_or_else(|| serde::de::Error::custom(format!("unknown shuttle scheduler `{name}`")))
+    [
+        RANDOM,
+        PCT2,
+        PCT3,
+        PCT4,
+        PORTFOLIO,
+        GIVEN,
+        "pct",
+        "random+pct",
+    ]
+    .into_iter()
+    .find(|known| *known == name)
+    .ok_or_else(|| serde::de::Error::custom(format!("unknown shuttle scheduler `{name}`")))
 }
 
 /// Why a schedule stopped the search.
