@@ -25,10 +25,11 @@ pub struct Args {
     /// The tier that shows the failure: loom (the default) or shuttle (a
     /// larger configuration, the failing schedule shrunk). A pair loom
     /// cannot run but shuttle can is explained on shuttle.
-    #[arg(long, value_parser = text(StringValueParser::new()))]
+    #[arg(long, allow_hyphen_values = true, value_parser = text(StringValueParser::new()))]
     tier: Option<String>,
-    /// Shuttle: the seed the search starts from (a failure's seed replays it).
-    #[arg(long)]
+    /// Shuttle: the seed the search starts from; a failure's seed replays
+    /// it (0 to 18446744073709551615).
+    #[arg(long, allow_hyphen_values = true, value_parser = whole::<u64>(0, u64::MAX))]
     seed: Option<u64>,
     /// Print the trace as JSON.
     #[arg(long)]
