@@ -16,7 +16,7 @@ use super::{Pace, ProcessConfig, ProcessForm, SetupError};
 use crate::check::counter::check;
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
-use crate::os::progress::{STALL, Watchdog};
+use crate::os::progress::{self, Mark, STALL, Watchdog};
 use crate::workload::counter::CounterPlan;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::Relaxed;
@@ -70,8 +70,10 @@ impl ProcessCounter for CounterUnderLock<'_> {
             || {},
             || {
                 let seen = shared.counter.load(Relaxed);
+                progress::note(Mark::Read(seen));
                 pace.pass_window();
                 shared.counter.store(seen + delta, Relaxed);
+                progress::note(Mark::Wrote(seen + delta));
             },
         )?;
         Ok(())
@@ -114,16 +116,14 @@ pub fn round(
     .map_err(setup("forking the workers"))?;
     let mut found = Findings::default();
     let mut watchdog = Watchdog::new(STALL);
-    for (i, result) in crew
-        .collect_watched::<Result<(), WorkerError>>(&mut watchdog, config.deadline)
-        .into_iter()
-        .enumerate()
-    {
-        let who = format!("worker {i}");
+    let collected = crew.collect_steps::<Result<(), WorkerError>>(&mut watchdog, config.deadline);
+    let who: Vec<String> = (0..plan.threads()).map(|i| format!("worker {i}")).collect();
+    found.traced(&who, &collected.steps);
+    for (who, result) in who.iter().zip(collected.results) {
         match result {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => found.worker_error(&who, e),
-            Err(failure) => found.failure(&who, failure),
+            Ok(Err(e)) => found.worker_error(who, e),
+            Err(failure) => found.failure(who, failure),
         }
     }
     if !found.stalled.is_empty() {
@@ -140,6 +140,7 @@ pub fn round(
         Some(value) if found.is_clean() => {
             check(plan, value).map(|()| value).map_err(|v| Findings {
                 violations: v,
+                trace: found.trace,
                 ..Findings::default()
             })
         }
