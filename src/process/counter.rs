@@ -85,14 +85,15 @@ impl ProcessCounter for CounterUnderLock<'_> {
 }
 
 /// One round in a fresh arena: fork, race, check. The final value, or what
-/// the round found instead.
+/// the round found instead (boxed: it carries each worker's trace).
 pub fn round(
     form: impl Into<ProcessForm>,
     plan: &CounterPlan,
     config: &ProcessConfig,
-) -> Result<i64, Findings> {
-    let setup =
-        |what: &'static str| move |e: std::io::Error| Findings::from(SetupError::new(what, e));
+) -> Result<i64, Box<Findings>> {
+    let setup = |what: &'static str| {
+        move |e: std::io::Error| Box::new(Findings::from(SetupError::new(what, e)))
+    };
     let arena = Arena::new().map_err(setup("the run's directory"))?;
     let region = Region::create(&arena).map_err(setup("the shared region"))?;
     let site = Site::new(&arena, region.shared());
@@ -102,7 +103,10 @@ pub fn round(
             .counter(&site)
             .map_err(setup("the lock"))?,
     );
-    counter.borrow_mut().open(config.deadline)?;
+    counter
+        .borrow_mut()
+        .open(config.deadline)
+        .map_err(|e| Box::new(Findings::from(e)))?;
     let pace = Pace::new(plan.threads(), config, region.shared());
     let crew = Crew::spawn(plan.threads(), |i| -> Result<(), WorkerError> {
         let delta = if i < plan.adders { 1 } else { -1 };
@@ -137,14 +141,14 @@ pub fn round(
         }
     };
     match value {
-        Some(value) if found.is_clean() => {
-            check(plan, value).map(|()| value).map_err(|v| Findings {
+        Some(value) if found.is_clean() => check(plan, value).map(|()| value).map_err(|v| {
+            Box::new(Findings {
                 violations: v,
                 trace: found.trace,
                 ..Findings::default()
             })
-        }
-        _ => Err(found),
+        }),
+        _ => Err(Box::new(found)),
     }
 }
 
