@@ -93,19 +93,11 @@ pub fn text(e: &ProcessExplanation) -> String {
         e.work,
         e.expected
     );
-    let mut shown: Option<&str> = None;
-    for v in &e.violations {
-        let _ = writeln!(out, "violated: {v}");
-        match v.trace.as_deref() {
-            Some(trace) if shown == Some(trace) => out.push_str("  (the trace above)\n"),
-            trace => {
-                for line in trace.iter().flat_map(|t| t.lines()) {
-                    let _ = writeln!(out, "  {line}");
-                }
-                shown = trace.or(shown);
-            }
-        }
-    }
+    out.push_str(&crate::process::trace::violations_text(
+        &e.violations,
+        "",
+        "violated: ",
+    ));
     if let Some(why) = &e.inconclusive {
         let _ = writeln!(out, "inconclusive: {why}");
     }

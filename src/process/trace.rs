@@ -11,6 +11,7 @@
 //!
 //! The wording is fixed: the same steps always print the same lines.
 
+use crate::check::Violation;
 use crate::os::progress::{LastSteps, Mark, Note, Step};
 use crate::process::queue::{STOP, split};
 
@@ -24,6 +25,29 @@ pub fn render(who: &[String], steps: &[LastSteps]) -> String {
     let mut out = format!("{NO_SEED}\nthe last steps of each worker, oldest first:\n");
     for (name, last) in who.iter().zip(steps) {
         out.push_str(&block(name, last));
+    }
+    out
+}
+
+/// `violations` as lines: each as `{indent}{prefix}{violation}`, its trace
+/// indented two more spaces under it; a trace the one above already
+/// showed (a round's violations share one) is not repeated.
+pub fn violations_text(violations: &[Violation], indent: &str, prefix: &str) -> String {
+    let mut out = String::new();
+    let mut shown: Option<&str> = None;
+    for v in violations {
+        out.push_str(&format!("{indent}{prefix}{v}\n"));
+        match v.trace.as_deref() {
+            Some(trace) if shown == Some(trace) => {
+                out.push_str(&format!("{indent}  (the trace above)\n"));
+            }
+            trace => {
+                for line in trace.iter().flat_map(|t| t.lines()) {
+                    out.push_str(&format!("{indent}  {line}\n"));
+                }
+                shown = trace.or(shown);
+            }
+        }
     }
     out
 }
