@@ -80,6 +80,28 @@ impl ProcessLock for NeverFree {
     fn release(&mut self) {}
 }
 
+/// A lock that excludes nobody: every acquire succeeds at once.
+struct NoExclusion;
+
+impl Facts for NoExclusion {
+    const NAME: &'static str = "no-exclusion";
+    const SUMMARY: &'static str = "a lock every caller takes at once";
+}
+
+impl ProcessLockImpl for NoExclusion {
+    fn create<'a>(_site: &Site<'a>) -> std::io::Result<Box<dyn ProcessLock + 'a>> {
+        Ok(Box::new(NoExclusion))
+    }
+}
+
+impl ProcessLock for NoExclusion {
+    fn acquire(&mut self, _within: Duration) -> Result<Acquired, LockError> {
+        Ok(Acquired::Clean)
+    }
+
+    fn release(&mut self) {}
+}
+
 common::forked_tests! {
     #![rusty_fork(timeout_ms = 120_000)]
 
@@ -143,6 +165,21 @@ common::forked_tests! {
             );
             assert!(trace.contains(&block), "{block:?} missing:\n{trace}");
         }
+    }
+
+    #[test]
+    fn a_users_lock_that_excludes_nobody_is_reported_with_each_rounds_trace_once() {
+        let report = racelab::verify::process::lock::<NoExclusion>().run();
+        report.assert_violated(ViolationKind::LostUpdate);
+        report.assert_violated(ViolationKind::Oversold);
+        let text = report.to_string();
+        // The counter's round and the rush's (and the kill check's
+        // follow-up rush, when it oversells too): one trace each.
+        assert!(text.matches(NO_SEED).count() >= 2, "{text}");
+        assert!(text.contains("        worker 3: "), "{text}");
+        assert!(text.contains("        buyer 0: "), "{text}");
+        // The rush's other violations share its trace: not printed again.
+        assert!(text.contains("        (the trace above)"), "{text}");
     }
 
     #[test]
