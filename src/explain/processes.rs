@@ -2,8 +2,9 @@
 //! between processes (flock, a shared-memory ring, a pipe), or when asked
 //! with `--tier processes`.
 //!
-//! Real processes give no interleaving to search: the pair runs as the
-//! matrix runs it ([`Scale::STANDARD`]'s processes plan and rounds) and
+//! Real processes give no interleaving to search: the pair runs once per
+//! round as the matrix runs it ([`Scale::STANDARD`]'s rounds), with the
+//! smallest configuration that shows its bug ([`plan`]), and
 //! the explanation is its verdict, its violations, and each violation's
 //! trace, the last steps of every worker ([`crate::process::trace`]). A
 //! correct pair holds with the work it did. Nothing is drawn at random, so
@@ -15,6 +16,8 @@ use crate::check::Violation;
 use crate::matrix::{Pair, Plan, Scale};
 use crate::model::ModelKind;
 use crate::tier::{Inconclusive, Tier, Verdict, Work};
+use crate::workload::counter::CounterPlan;
+use crate::workload::tickets::TicketsPlan;
 use serde::Serialize;
 use std::fmt::Write;
 use std::time::{Duration, Instant};
@@ -50,11 +53,34 @@ pub struct ProcessExplanation {
     pub elapsed: Duration,
 }
 
-/// Runs `pair` in real processes as the matrix does and explains what it
-/// found. The pair must have a process form ([`Pair::runs_on`]).
+/// The configuration explain runs for `pair` on processes: as loom's
+/// explain, the smallest that shows each bug, so that each worker's ring
+/// holds its whole story (two adders of two increments: both read 0 in
+/// the race window and both write 1; two buyers for one ticket). The
+/// queue keeps the matrix's plan, the shape its broken queues' race
+/// windows are built for.
+pub fn plan(pair: &Pair) -> Plan {
+    match pair.model {
+        ModelKind::Counter => Plan::Counter(CounterPlan {
+            adders: 2,
+            subtractors: 0,
+            ops: 2,
+        }),
+        ModelKind::Tickets => Plan::Tickets(TicketsPlan {
+            buyers: 2,
+            tickets: 1,
+            per_buyer: 1,
+        }),
+        ModelKind::Queue => Scale::STANDARD.plan(ModelKind::Queue, Tier::Processes),
+    }
+}
+
+/// Runs `pair` in real processes ([`plan`], the matrix's rounds) and
+/// explains what it found. The pair must have a process form
+/// ([`Pair::runs_on`]).
 pub fn explain(pair: &Pair) -> ProcessExplanation {
     let scale = Scale::STANDARD;
-    let plan = scale.plan(pair.model, Tier::Processes);
+    let plan = plan(pair);
     let started = Instant::now();
     let outcome = pair.fork(&plan, &scale.processes.config);
     let elapsed = started.elapsed();
