@@ -25,10 +25,26 @@ pub struct Args {
     /// Print the trace as JSON.
     #[arg(long)]
     pub(super) json: bool,
+    /// Where to explain it: loom (the default, where the pair has a loom
+    /// form) or processes (the default for a pair that exists only between
+    /// processes): the verdict, and each worker's last steps.
+    #[arg(long, allow_hyphen_values = true, value_parser = text(parse_tier))]
+    tier: Option<Tier>,
+}
+
+fn parse_tier(s: &str) -> Result<Tier, String> {
+    match Tier::parse(s) {
+        Some(tier @ (Tier::Loom | Tier::Processes)) => Ok(tier),
+        Some(tier) => Err(format!(
+            "explain shows loom or processes, not {tier} (see `racelab matrix --tier {tier}`)"
+        )),
+        None => Err(format!("unknown tier `{s}` (expected loom or processes)")),
+    }
 }
 
 impl Args {
-    /// The pair to explain: known, and with a form loom can search.
+    /// The pair to explain: known, and with a form on the tier that
+    /// explains it (loom, or processes).
     pub(super) fn validate(&self) -> Result<Pair, CliError> {
         let Some(model) = ModelKind::parse(&self.model) else {
             return Err(CliError::bad_input(format!(
@@ -44,6 +60,20 @@ impl Args {
                 explain::known_pairs()
             )));
         };
+        if self.on_processes(&pair) {
+            if !pair.runs_on(Tier::Processes) {
+                return Err(CliError::bad_input(format!(
+                    "{model}/{} has no process form; explain it with loom (no --tier)",
+                    pair.strategy
+                )));
+            }
+            if self.bound.is_some() {
+                return Err(CliError::bad_input(
+                    "--bound is loom's preemption bound; the processes tier has none",
+                ));
+            }
+            return Ok(pair);
+        }
         if !pair.runs_on(Tier::Loom) {
             let command = match model {
                 ModelKind::Queue => format!("racelab queue --via {}", pair.strategy),
@@ -52,9 +82,11 @@ impl Args {
                 }
             };
             return Err(CliError::bad_input(format!(
-                "{model}/{} runs only on real processes, and explain searches with loom; \
-                 see it fail with `{command}` or `racelab matrix --tier processes`. \
+                "{model}/{} runs only on real processes, and loom (--bound) searches no \
+                 processes; explain it with `racelab explain {model} {} --tier processes`, or \
+                 see it with `{command}`. \
                  Explainable pairs: {}",
+                pair.strategy,
                 pair.strategy,
                 explain::known_pairs()
             )));
@@ -63,8 +95,22 @@ impl Args {
     }
 }
 
+impl Args {
+    /// Whether the pair is explained on real processes: asked for, or the
+    /// default for a pair with no loom form.
+    fn on_processes(&self, pair: &Pair) -> bool {
+        match self.tier {
+            Some(tier) => tier == Tier::Processes,
+            None => !pair.runs_on(Tier::Loom) && self.bound.is_none(),
+        }
+    }
+}
+
 pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
     let pair = args.validate()?;
+    if args.on_processes(&pair) {
+        return run_processes(&pair, args, out);
+    }
     let found = explain::explain(
         &pair,
         args.bound
@@ -87,4 +133,19 @@ pub fn run(args: &Args, out: &mut Out) -> Result<Finish, CliError> {
         Expect::Either(_) | Expect::NotApplicable => true,
     };
     Ok(Finish::from_expected(as_expected))
+}
+
+/// The pair on real processes: its verdict and each violation's trace (the
+/// last steps of every worker).
+fn run_processes(pair: &Pair, args: &Args, out: &mut Out) -> Result<Finish, CliError> {
+    let found = explain::processes::explain(pair);
+    if args.json {
+        let json = serde_json::to_value(&found)
+            .map_err(|e| CliError::run_failed(format!("cannot write the trace as JSON: {e}")))?;
+        writeln!(out, "{json:#}")?;
+    } else {
+        write!(out, "{}", explain::processes::text(&found))?;
+        writeln!(out, "time:     {:.2} s", found.elapsed.as_secs_f64())?;
+    }
+    Ok(Finish::from_expected(found.as_expected))
 }
