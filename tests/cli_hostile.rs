@@ -417,7 +417,11 @@ fn combinations_a_run_cannot_take_are_refused_before_any_work() {
             vec!["--strategy", "atomic", "--tickets", "1000"],
             "--tickets",
         ),
-        ("explain", vec!["counter", "flock"], "processes"),
+        (
+            "explain",
+            vec!["counter", "flock", "--bound", "1"],
+            "processes",
+        ),
         (
             "matrix",
             vec!["--model", "counter", "--strategy", "condvar"],

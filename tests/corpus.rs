@@ -138,6 +138,16 @@ corpus_tests!(
     program_sb_release_acquire,
     program_peterson_seqcst,
     program_peterson_release_acquire,
+    crowd_lost_update_6,
+    crowd_overdraft_5,
+    crowd_withdraw_locked_5,
+    crowd_ten_writers_checker,
+    crowd_philosophers_5,
+    crowd_philosophers_ordered_5,
+    crowd_wake_all_if_5,
+    crowd_init_twice_6,
+    crowd_init_once_cas_6,
+    crowd_publish_early_5,
 );
 
 /// The broken entries without a gap (each proven caught by its own test

@@ -269,6 +269,8 @@ common::forked_tests! {
         let v = &outcome.violations[0];
         assert_eq!(v.kind, ViolationKind::Hang, "{v:?}");
         assert!(v.evidence.contains("held by pid"), "{}", v.evidence);
+        let trace = v.trace.as_deref().expect("the crash's steps");
+        assert!(trace.contains("parent: killed the victim with SIGKILL"), "{trace}");
     }
 
     /// The public entry point: one line runs the counter, the ticket rush

@@ -373,6 +373,12 @@ fn processes_queue(args: &QueueArgs, vias: &[Via], out: &mut Out) -> Result<Fini
             .map_or("holds".to_string(), |k| k.to_string());
         if vias.len() == 1 {
             writeln!(out, "verdict: {verdict} ({:.2?})", run.elapsed)?;
+            // The round's violations share its trace: shown once.
+            if let Some(trace) = run.violations.iter().find_map(|v| v.trace.as_deref()) {
+                for line in trace.lines() {
+                    writeln!(out, "  {line}")?;
+                }
+            }
         } else {
             writeln!(
                 out,

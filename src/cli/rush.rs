@@ -145,9 +145,8 @@ fn print_verdict(
         )?;
     } else {
         writeln!(out, "verdict: VIOLATED")?;
-        for v in &run.violations {
-            writeln!(out, "  {v}")?;
-        }
+        let text = crate::process::trace::violations_text(&run.violations, "  ", "");
+        write!(out, "{text}")?;
     }
     let expected = strategy.correct() == run.violations.is_empty();
     writeln!(

@@ -21,8 +21,13 @@
 //!   folded together).
 //! - [`render`] prints the table; [`lesson`] holds the one-paragraph lesson
 //!   of each broken strategy.
+//! - [`processes`] explains a pair on real processes (a pair loom cannot
+//!   run, such as flock or a pipe; or any pair, with `--tier processes`):
+//!   its verdict, and each violation's trace, the last steps of every
+//!   worker.
 
 pub mod lesson;
+pub mod processes;
 pub mod render;
 pub mod trim;
 
@@ -280,13 +285,16 @@ pub fn explain_shuttle(pair: &Pair, seed: Option<u64>) -> (crate::tier::Outcome,
     (pair.shuttle(&plan, &config), plan)
 }
 
-/// Every explainable pair's model and strategy names, for error messages.
+/// Every explainable pair's model and strategy names, for error messages:
+/// those loom searches, then those only real processes run
+/// ([`processes`]).
 pub fn known_pairs() -> String {
+    use crate::tier::Tier;
     let mut out = String::new();
     for model in ModelKind::ALL {
         let names: Vec<&str> = crate::matrix::all()
             .iter()
-            .filter(|p| p.model == model && p.runs_on(crate::tier::Tier::Loom))
+            .filter(|p| p.model == model && (p.runs_on(Tier::Loom) || p.runs_on(Tier::Processes)))
             .map(|p| p.strategy)
             .collect();
         out.push_str(&format!("  {model}: {}\n", names.join(", ")));

@@ -18,12 +18,14 @@
 //!   [`Board`] saying where it is and how many
 //!   operations it completed; [`Crew::collect_watched`] stops waiting once
 //!   none completed for the watchdog's stated time, and reports where each
-//!   worker was ([`Failure::Stalled`]).
+//!   worker was ([`Failure::Stalled`]). [`Crew::collect_steps`] also hands
+//!   back each worker's last steps from the board ([`Collected`]), read once
+//!   every worker has ended or been killed.
 //! - Start (or collect) a crew before forking the next: a worker forked
 //!   while another crew's barrier is still shut inherits that barrier's
 //!   write end and would keep it shut until the worker ends.
 
-use crate::os::progress::{Board, Position, Step, Watchdog};
+use crate::os::progress::{Board, LastSteps, Position, Step, Watchdog};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
@@ -70,6 +72,16 @@ impl std::fmt::Display for Failure {
             Failure::NotStarted => f.write_str("worker never started"),
         }
     }
+}
+
+/// What [`Crew::collect_steps`] gathered: each worker's result and its
+/// last steps, in spawn order.
+#[derive(Debug)]
+pub struct Collected<R> {
+    /// Each worker's result, or why it gave none.
+    pub results: Vec<Result<R, Failure>>,
+    /// Each worker's last steps, read after every worker stopped.
+    pub steps: Vec<LastSteps>,
 }
 
 struct Worker {
@@ -172,7 +184,7 @@ impl Crew {
     /// Starts the workers if not yet started, then waits up to `within` for
     /// every result; a worker still running at the deadline is killed.
     pub fn collect<R: DeserializeOwned>(self, within: Duration) -> Vec<Result<R, Failure>> {
-        self.collect_until(within, &mut |_| false)
+        self.collect_until(within, &mut |_| false).results
     }
 
     /// [`collect`](Self::collect), but gives up as soon as `watchdog` says
@@ -184,6 +196,17 @@ impl Crew {
         watchdog: &mut Watchdog,
         within: Duration,
     ) -> Vec<Result<R, Failure>> {
+        self.collect_steps(watchdog, within).results
+    }
+
+    /// [`collect_watched`](Self::collect_watched), and each worker's last
+    /// steps as its record on the board kept them: how each came to where
+    /// it ended, for the trace of a failure.
+    pub fn collect_steps<R: DeserializeOwned>(
+        self,
+        watchdog: &mut Watchdog,
+        within: Duration,
+    ) -> Collected<R> {
         self.collect_until(within, &mut |board| watchdog.stalled(board))
     }
 
@@ -191,7 +214,7 @@ impl Crew {
         mut self,
         within: Duration,
         stop: &mut dyn FnMut(&Board) -> bool,
-    ) -> Vec<Result<R, Failure>> {
+    ) -> Collected<R> {
         self.start();
         let deadline = crate::os::deadline(within);
         let stalled = self
@@ -211,7 +234,11 @@ impl Crew {
                 _ => decode(&w.buffer, cut, status),
             });
         }
-        out
+        // Every worker is reaped: nobody writes the board any more.
+        Collected {
+            results: out,
+            steps: self.board.all_last_steps(),
+        }
     }
 
     /// Reads results until every worker's pipe closed or `deadline`; true

@@ -14,12 +14,19 @@
 //! window ([`in_window`]) stops the stall clock, since the window is
 //! bounded by its own hold and waits on purpose.
 //!
+//! Each record also keeps a ring of the worker's last [`RING`] steps
+//! ([`Mark`]s: each step it entered, each operation it completed, and the
+//! values the code has at hand: the count it read and wrote, the seat it
+//! bought, the item it put or got), so that a failure can show how each
+//! worker came to it ([`Board::last_steps`]). Writing one is a few plain
+//! atomic stores into the mapping: no allocation, no lock, no system call.
+//!
 //! Outside a crew worker (in the parent, in a test) the recording
 //! functions do nothing.
 
 use serde::{Deserialize, Serialize};
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64};
 use std::time::{Duration, Instant};
 
@@ -94,13 +101,138 @@ impl Step {
     }
 }
 
+/// How many of its last steps a worker's record keeps.
+pub const RING: usize = 16;
+
+/// One step a worker took, as its ring keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mark {
+    /// It entered a step.
+    Entered(Step),
+    /// It completed an operation.
+    Done,
+    /// It read this value of the shared state (a count; tickets left).
+    Read(i64),
+    /// It wrote this value.
+    Wrote(i64),
+    /// Its search saw this many tickets left.
+    Searched(i64),
+    /// Its buy sold it this seat.
+    Sold(u64),
+    /// Its buy found no ticket left.
+    SoldOut,
+    /// It began to put this item.
+    Put(u64),
+    /// Its get completed with this item (the operation's end).
+    Got(u64),
+}
+
+/// The code of the first [`Mark`] that is no [`Mark::Entered`]: below it,
+/// a mark's code is the code of the step it entered.
+const MARK_BASE: u64 = 32;
+
+impl Mark {
+    /// The mark as two words: its code (in the top byte) with the
+    /// operation number below it, and its value.
+    fn encode(self, op: u64) -> (u64, u64) {
+        let (code, value) = match self {
+            Mark::Entered(step) => (step as u64, 0),
+            Mark::Done => (MARK_BASE, 0),
+            Mark::Read(v) => (MARK_BASE + 1, v as u64),
+            Mark::Wrote(v) => (MARK_BASE + 2, v as u64),
+            Mark::Searched(v) => (MARK_BASE + 3, v as u64),
+            Mark::Sold(seat) => (MARK_BASE + 4, seat),
+            Mark::SoldOut => (MARK_BASE + 5, 0),
+            Mark::Put(item) => (MARK_BASE + 6, item),
+            Mark::Got(item) => (MARK_BASE + 7, item),
+        };
+        ((code << 56) | (op & OP_MASK), value)
+    }
+
+    /// The mark two words encode (`encode`'s inverse), and its operation.
+    fn decode(head: u64, value: u64) -> (Mark, u64) {
+        let mark = match head >> 56 {
+            code if code < MARK_BASE => Mark::Entered(Step::from_code(code as u32)),
+            c if c == MARK_BASE + 1 => Mark::Read(value as i64),
+            c if c == MARK_BASE + 2 => Mark::Wrote(value as i64),
+            c if c == MARK_BASE + 3 => Mark::Searched(value as i64),
+            c if c == MARK_BASE + 4 => Mark::Sold(value),
+            c if c == MARK_BASE + 5 => Mark::SoldOut,
+            c if c == MARK_BASE + 6 => Mark::Put(value),
+            c if c == MARK_BASE + 7 => Mark::Got(value),
+            _ => Mark::Done,
+        };
+        (mark, head & OP_MASK)
+    }
+}
+
+/// The bits of a slot's first word that hold the operation number.
+const OP_MASK: u64 = (1 << 56) - 1;
+
+/// One of a worker's last steps: which operation it belongs to (1 for the
+/// first; 0 before any) and what it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// The operation the step belongs to: for [`Mark::Done`] and
+    /// [`Mark::Got`] the one it completed, otherwise the one under way
+    /// (operations completed before it, plus one).
+    pub op: u64,
+    /// What the worker did.
+    pub mark: Mark,
+}
+
+/// A worker's last steps, oldest first, and where it ended up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastSteps {
+    /// Where it was when the parent read the board.
+    pub position: Position,
+    /// Steps it recorded in all (the ring keeps the last [`RING`]).
+    pub total: u64,
+    /// The steps the ring still holds, oldest first.
+    pub notes: Vec<Note>,
+}
+
+/// One slot of a worker's ring: [`Mark::encode`]'s two words.
+#[repr(C)]
+struct Slot {
+    /// The mark's code (top byte) and its operation number.
+    head: AtomicU64,
+    /// The mark's value, if it has one.
+    value: AtomicU64,
+}
+
 /// One worker's record.
 #[repr(C)]
 struct Record {
     /// Operations completed.
     done: AtomicU64,
+    /// Marks written in all; the last [`RING`] are in `ring`, mark `n` in
+    /// slot `n % RING`. Written only by the worker, after the slot.
+    marks: AtomicU64,
     /// The current [`Step`], as its code.
     step: AtomicU32,
+    /// The worker's last marks.
+    ring: [Slot; RING],
+}
+
+impl Record {
+    /// Appends `mark` to the ring. Only the record's worker writes it, so
+    /// the count needs no read-modify-write; the slot is written before the
+    /// count is published, so a reader that sees the count sees the slot.
+    fn push(&self, mark: Mark) {
+        let n = self.marks.load(Relaxed);
+        let done = self.done.load(Relaxed);
+        let op = match mark {
+            Mark::Done | Mark::Got(_) => done,
+            _ => done + 1,
+        };
+        let (head, value) = mark.encode(op);
+        let slot = &self.ring[(n % RING as u64) as usize];
+        slot.head.store(head, Relaxed);
+        slot.value.store(value, Relaxed);
+        self.marks.store(n + 1, Release);
+    }
 }
 
 /// Where one worker was when the parent looked.
@@ -182,6 +314,40 @@ impl Board {
         (0..self.len).map(|i| self.position(i)).collect()
     }
 
+    /// Worker `i`'s last steps, oldest first. Exact once the worker has
+    /// stopped (ended or killed); read while it runs, a step it overwrote
+    /// during the read is left out rather than shown torn.
+    pub fn last_steps(&self, i: usize) -> LastSteps {
+        let r = self.record(i);
+        let position = self.position(i);
+        let total = r.marks.load(Acquire);
+        let first = total.saturating_sub(RING as u64);
+        let read: Vec<(u64, Note)> = (first..total)
+            .map(|n| {
+                let slot = &r.ring[(n % RING as u64) as usize];
+                let (mark, op) = Mark::decode(slot.head.load(Relaxed), slot.value.load(Relaxed));
+                (n, Note { op, mark })
+            })
+            .collect();
+        // Marks the worker wrote meanwhile reused the slots of the oldest.
+        let reused = r.marks.load(Acquire).saturating_sub(RING as u64);
+        let notes = read
+            .into_iter()
+            .filter(|(n, _)| *n >= reused)
+            .map(|(_, note)| note)
+            .collect();
+        LastSteps {
+            position,
+            total,
+            notes,
+        }
+    }
+
+    /// Every worker's last steps.
+    pub fn all_last_steps(&self) -> Vec<LastSteps> {
+        (0..self.len).map(|i| self.last_steps(i)).collect()
+    }
+
     /// Operations completed by every worker together.
     pub fn total(&self) -> u64 {
         (0..self.len)
@@ -223,25 +389,50 @@ fn mine() -> Option<&'static Record> {
     (!ptr.is_null()).then(|| unsafe { &*ptr })
 }
 
-/// The calling worker is now in `step`.
+/// The calling worker is now in `step` (a step of its ring, too).
 pub fn enter(step: Step) {
+    enter_as(step, Mark::Entered(step));
+}
+
+/// [`enter`], with `mark` in the ring in place of the bare step: a put
+/// names its item ([`Mark::Put`]).
+pub fn enter_as(step: Step, mark: Mark) {
     if let Some(r) = mine() {
         r.step.store(step as u32, SeqCst);
+        r.push(mark);
+    }
+}
+
+/// Notes a value the calling worker has at hand (read, wrote, sold) in
+/// its ring, without changing its step.
+pub fn note(mark: Mark) {
+    if let Some(r) = mine() {
+        r.push(mark);
     }
 }
 
 /// The calling worker completed an operation; it is back in its own code.
 pub fn finish() {
+    finish_as(Mark::Done);
+}
+
+/// [`finish`], with `mark` in the ring in place of [`Mark::Done`]: a get
+/// names the item it got ([`Mark::Got`]).
+pub fn finish_as(mark: Mark) {
     if let Some(r) = mine() {
         r.done.fetch_add(1, SeqCst);
         r.step.store(Step::Running as u32, SeqCst);
+        r.push(mark);
     }
 }
 
 /// Marks the calling worker as inside a race window until the guard drops,
 /// then puts back the step it was in.
 pub fn in_window() -> WindowGuard {
-    let before = mine().map(|r| r.step.swap(Step::Window as u32, SeqCst));
+    let before = mine().map(|r| {
+        r.push(Mark::Entered(Step::Window));
+        r.step.swap(Step::Window as u32, SeqCst)
+    });
     WindowGuard(before)
 }
 
@@ -296,5 +487,63 @@ impl Watchdog {
             return false;
         }
         self.since.elapsed() >= self.stall
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mark_reads_back_as_written_with_its_operation() {
+        let marks = [
+            Mark::Entered(Step::Locking),
+            Mark::Entered(Step::Ended),
+            Mark::Done,
+            Mark::Read(-3),
+            Mark::Wrote(i64::MAX),
+            Mark::Searched(0),
+            Mark::Sold(9),
+            Mark::SoldOut,
+            Mark::Put(u64::MAX),
+            Mark::Got(1 << 32 | 5),
+        ];
+        for (op, mark) in marks.into_iter().enumerate() {
+            let (head, value) = mark.encode(op as u64);
+            assert_eq!(Mark::decode(head, value), (mark, op as u64));
+        }
+    }
+
+    #[test]
+    fn the_ring_keeps_the_last_steps_oldest_first_numbered_by_operation() {
+        // The record is written directly: adopting a slot would make this
+        // whole test process (every test thread) a worker of the board.
+        let board = Board::new(2).unwrap();
+        let record = board.record(1);
+        for _ in 0..10 {
+            record.push(Mark::Entered(Step::Put));
+            record.done.fetch_add(1, SeqCst);
+            record.push(Mark::Done);
+        }
+        record.push(Mark::Entered(Step::Get));
+        let last = board.last_steps(1);
+        assert_eq!(last.total, 21);
+        assert_eq!(last.notes.len(), RING);
+        assert_eq!(
+            last.notes.last(),
+            Some(&Note {
+                op: 11,
+                mark: Mark::Entered(Step::Get)
+            })
+        );
+        assert_eq!(
+            last.notes[RING - 2],
+            Note {
+                op: 10,
+                mark: Mark::Done
+            }
+        );
+        assert_eq!(last.notes[RING - 3].op, 10);
+        assert_eq!(board.last_steps(0).notes, Vec::new(), "worker 0 wrote none");
     }
 }

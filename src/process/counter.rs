@@ -16,7 +16,7 @@ use super::{Pace, ProcessConfig, ProcessForm, SetupError};
 use crate::check::counter::check;
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
-use crate::os::progress::{STALL, Watchdog};
+use crate::os::progress::{self, Mark, STALL, Watchdog};
 use crate::workload::counter::CounterPlan;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::Relaxed;
@@ -70,8 +70,10 @@ impl ProcessCounter for CounterUnderLock<'_> {
             || {},
             || {
                 let seen = shared.counter.load(Relaxed);
+                progress::note(Mark::Read(seen));
                 pace.pass_window();
                 shared.counter.store(seen + delta, Relaxed);
+                progress::note(Mark::Wrote(seen + delta));
             },
         )?;
         Ok(())
@@ -83,14 +85,15 @@ impl ProcessCounter for CounterUnderLock<'_> {
 }
 
 /// One round in a fresh arena: fork, race, check. The final value, or what
-/// the round found instead.
+/// the round found instead (boxed: it carries each worker's trace).
 pub fn round(
     form: impl Into<ProcessForm>,
     plan: &CounterPlan,
     config: &ProcessConfig,
-) -> Result<i64, Findings> {
-    let setup =
-        |what: &'static str| move |e: std::io::Error| Findings::from(SetupError::new(what, e));
+) -> Result<i64, Box<Findings>> {
+    let setup = |what: &'static str| {
+        move |e: std::io::Error| Box::new(Findings::from(SetupError::new(what, e)))
+    };
     let arena = Arena::new().map_err(setup("the run's directory"))?;
     let region = Region::create(&arena).map_err(setup("the shared region"))?;
     let site = Site::new(&arena, region.shared());
@@ -100,7 +103,10 @@ pub fn round(
             .counter(&site)
             .map_err(setup("the lock"))?,
     );
-    counter.borrow_mut().open(config.deadline)?;
+    counter
+        .borrow_mut()
+        .open(config.deadline)
+        .map_err(|e| Box::new(Findings::from(e)))?;
     let pace = Pace::new(plan.threads(), config, region.shared());
     let crew = Crew::spawn(plan.threads(), |i| -> Result<(), WorkerError> {
         let delta = if i < plan.adders { 1 } else { -1 };
@@ -114,16 +120,14 @@ pub fn round(
     .map_err(setup("forking the workers"))?;
     let mut found = Findings::default();
     let mut watchdog = Watchdog::new(STALL);
-    for (i, result) in crew
-        .collect_watched::<Result<(), WorkerError>>(&mut watchdog, config.deadline)
-        .into_iter()
-        .enumerate()
-    {
-        let who = format!("worker {i}");
+    let collected = crew.collect_steps::<Result<(), WorkerError>>(&mut watchdog, config.deadline);
+    let who: Vec<String> = (0..plan.threads()).map(|i| format!("worker {i}")).collect();
+    found.traced(&who, &collected.steps);
+    for (who, result) in who.iter().zip(collected.results) {
         match result {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => found.worker_error(&who, e),
-            Err(failure) => found.failure(&who, failure),
+            Ok(Err(e)) => found.worker_error(who, e),
+            Err(failure) => found.failure(who, failure),
         }
     }
     if !found.stalled.is_empty() {
@@ -137,13 +141,14 @@ pub fn round(
         }
     };
     match value {
-        Some(value) if found.is_clean() => {
-            check(plan, value).map(|()| value).map_err(|v| Findings {
+        Some(value) if found.is_clean() => check(plan, value).map(|()| value).map_err(|v| {
+            Box::new(Findings {
                 violations: v,
+                trace: found.trace,
                 ..Findings::default()
             })
-        }
-        _ => Err(found),
+        }),
+        _ => Err(Box::new(found)),
     }
 }
 

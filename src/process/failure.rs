@@ -10,7 +10,7 @@
 use super::lock::LockError;
 use crate::check::{Violation, ViolationKind};
 use crate::os::crew::Failure;
-use crate::os::progress::Position;
+use crate::os::progress::{LastSteps, Position};
 use crate::tier::{Inconclusive, Limit, Outcome, Work};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -74,6 +74,9 @@ pub struct Findings {
     pub stall: Option<Duration>,
     /// A worker still progressing when the round's cap ran out.
     pub time_cap: Option<String>,
+    /// How the round came to what it found: each worker's last steps
+    /// ([`super::trace`]). Every violation carries it.
+    pub trace: Option<String>,
 }
 
 impl Findings {
@@ -128,14 +131,31 @@ impl Findings {
         }
     }
 
+    /// Keeps the round's trace: the workers named by `who`, with the last
+    /// steps the crew's board kept of each.
+    pub fn traced(&mut self, who: &[String], steps: &[LastSteps]) {
+        self.trace = Some(super::trace::render(who, steps));
+    }
+
     /// The watchdog fired after `stall` without progress.
     pub fn stalled_after(&mut self, stall: Duration) {
         self.stall = Some(stall);
     }
 
     /// The violations, a hang last (its cause, if a worker's failure
-    /// explains it, comes first).
+    /// explains it, comes first), each with the round's trace.
     pub fn violations(&self) -> Vec<Violation> {
+        let found = self.untraced();
+        match &self.trace {
+            Some(trace) => found
+                .into_iter()
+                .map(|v| v.with_trace(trace.clone()))
+                .collect(),
+            None => found,
+        }
+    }
+
+    fn untraced(&self) -> Vec<Violation> {
         let mut found = self.violations.clone();
         if !self.stalled.is_empty() {
             let stall = self.stall.unwrap_or(crate::os::progress::STALL);

@@ -229,21 +229,27 @@ pub fn kill_check(form: impl Into<ProcessForm>) -> Outcome {
     };
     // The victim's sale, then the rush's.
     let count = 1 + report.after.as_ref().map_or(0, TicketsRun::sold);
+    // The rush's violations keep the rush's trace (its buyers' last steps).
     let after = |detail: &str, run: &TicketsRun| -> Vec<Violation> {
-        let after = |v: &Violation| format!("after {detail}: {}", v.evidence);
         run.violations
             .iter()
-            .map(|v| Violation::new(v.kind, after(v)))
+            .map(|v| Violation {
+                evidence: format!("after {detail}: {}", v.evidence),
+                ..v.clone()
+            })
             .collect()
     };
     let violations = match (report.outcome, &report.after) {
-        (KillOutcome::Stuck | KillOutcome::Stale, _) => vec![Violation::new(
-            ViolationKind::Hang,
-            format!(
-                "the lock stayed held after its holder died ({}); every later taker would wait forever",
-                report.detail
-            ),
-        )],
+        (KillOutcome::Stuck | KillOutcome::Stale, _) => vec![
+            Violation::new(
+                ViolationKind::Hang,
+                format!(
+                    "the lock stayed held after its holder died ({}); every later taker would wait forever",
+                    report.detail
+                ),
+            )
+            .with_trace(crash_trace(&report.detail)),
+        ],
         (_, Some(run)) if !run.violations.is_empty() => after(&report.detail, run),
         (KillOutcome::Released | KillOutcome::Recovered, Some(_)) => Vec::new(),
         _ => {
@@ -261,6 +267,19 @@ pub fn kill_check(form: impl Into<ProcessForm>) -> Outcome {
         elapsed: started.elapsed(),
         inconclusive: None,
     }
+}
+
+/// The crash experiment's steps, for the trace of a lock it left held: the
+/// experiment is fixed (one victim, two probes), so these are its steps.
+fn crash_trace(detail: &str) -> String {
+    format!(
+        "{}\n\
+         victim: took the lock, started a buy (nothing written yet), waited\n\
+         probe 1: tried to enter a buy for 100ms while the victim lived: kept out\n\
+         parent: killed the victim with SIGKILL\n\
+         probe 2: tried the lock for {PROBE:?}: refused ({detail})\n",
+        super::trace::NO_SEED
+    )
 }
 
 /// Tries to enter a buy from a fresh process for at most `within`.

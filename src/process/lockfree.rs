@@ -15,7 +15,7 @@ use super::strategy::{Expected, Facts, KillOutcome, OwnForms, Site};
 use super::tickets::books::Books;
 use super::tickets::office::{ProcessOffice, Sale};
 use super::{Pace, SetupError};
-use crate::os::progress;
+use crate::os::progress::{self, Mark};
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use std::time::Duration;
 
@@ -54,7 +54,8 @@ struct FetchAddCounter<'a> {
 
 impl ProcessCounter for FetchAddCounter<'_> {
     fn add(&mut self, delta: i64, _pace: &Pace) -> Result<(), WorkerError> {
-        self.shared.counter.fetch_add(delta, Relaxed);
+        let seen = self.shared.counter.fetch_add(delta, Relaxed);
+        progress::note(Mark::Wrote(seen + delta));
         progress::finish();
         Ok(())
     }
@@ -82,6 +83,7 @@ impl ProcessOffice for CasOffice<'_> {
 
     fn buy(&mut self, buyer: usize, pace: &Pace) -> Result<Sale, WorkerError> {
         let seat = buy(self.shared, self.capacity, buyer, pace);
+        progress::note(seat.map_or(Mark::SoldOut, |s| Mark::Sold(s as u64)));
         progress::finish();
         Ok(Sale { seat, held: None })
     }

@@ -24,7 +24,9 @@
 //! results; [`progress`](crate::os::progress) is where each worker records its step and its
 //! completed operations, so the parent calls a run stuck once none
 //! completed for a stated time (a hang, with where each worker was) rather
-//! than waiting out a fixed deadline; [`failure`] sorts what went wrong,
+//! than waiting out a fixed deadline, and keeps each worker's last steps,
+//! which [`trace`] prints under every violation a round found (one block
+//! per worker); [`failure`] sorts what went wrong,
 //! by type, into a violation or an inconclusive run (one that could not be
 //! set up is never a verdict on the code); [`window`](crate::os::window) holds a race window
 //! open in shared memory so that a broken strategy fails every run.
@@ -40,6 +42,7 @@ pub mod region;
 pub mod server;
 pub mod strategy;
 pub mod tickets;
+pub mod trace;
 
 pub use kill::kill_check;
 pub use strategy::{

@@ -130,10 +130,21 @@ impl fmt::Display for Report {
             if !run.plan.is_empty() {
                 writeln!(f, "      plan: {}", run.plan)?;
             }
+            // One round's violations share its trace (the process tier's
+            // last steps): printed once, under the first.
+            let mut shown: Option<&str> = None;
             for v in &o.violations {
                 writeln!(f, "      {v}")?;
-                for line in v.trace.iter().flat_map(|t| t.lines()) {
-                    writeln!(f, "        {line}")?;
+                match v.trace.as_deref() {
+                    Some(trace) if shown == Some(trace) => {
+                        writeln!(f, "        (the trace above)")?;
+                    }
+                    trace => {
+                        for line in trace.iter().flat_map(|t| t.lines()) {
+                            writeln!(f, "        {line}")?;
+                        }
+                        shown = trace.or(shown);
+                    }
                 }
             }
             if let Some(why) = &o.inconclusive {

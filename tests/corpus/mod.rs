@@ -5,7 +5,8 @@
 //! has (or that it has none) and the violations a catching tier may report.
 //!
 //! One file per kind of thing a user brings: `locks`, `counters`,
-//! `offices`, `queues`, `programs`. `tests/corpus.rs` runs it as tests;
+//! `offices`, `queues`, `programs`, and `crowds` (programs with more threads
+//! than loom holds). `tests/corpus.rs` runs it as tests;
 //! `examples/corpus.rs` prints the per-tier table.
 
 #![allow(dead_code)] // each user of the corpus reads only part of an Entry
@@ -14,6 +15,7 @@ use racelab::check::ViolationKind;
 use racelab::verify::Check;
 
 pub mod counters;
+pub mod crowds;
 pub mod locks;
 pub mod offices;
 pub mod programs;
@@ -46,6 +48,7 @@ pub fn entries() -> Vec<Entry> {
     all.extend(offices::entries());
     all.extend(queues::entries());
     all.extend(programs::entries());
+    all.extend(crowds::entries());
     all
 }
 

@@ -23,7 +23,7 @@ use crate::check::{Violation, ViolationKind};
 use crate::os::arena::Arena;
 use crate::os::crew::{Crew, Failure};
 pub use crate::os::progress::STALL;
-use crate::os::progress::{self, Step, Watchdog};
+use crate::os::progress::{self, Mark, Step, Watchdog};
 use crate::process::failure::{Findings, RunError};
 use crate::workload::queue::{Ending, QueuePlan, QueueReport};
 use serde::{Deserialize, Serialize};
@@ -140,16 +140,18 @@ pub fn run_in(
     };
     let mut stuck = 0;
     let mut panics = Vec::new();
-    for (i, result) in crew
-        .collect_watched::<Worker>(&mut watchdog, FOREVER + wait)
-        .into_iter()
-        .enumerate()
-    {
-        let who = if i < plan.producers {
-            format!("producer {i}")
-        } else {
-            format!("consumer {}", i - plan.producers)
-        };
+    let collected = crew.collect_steps::<Worker>(&mut watchdog, FOREVER + wait);
+    let names: Vec<String> = (0..plan.producers + plan.consumers)
+        .map(|i| {
+            if i < plan.producers {
+                format!("producer {i}")
+            } else {
+                format!("consumer {}", i - plan.producers)
+            }
+        })
+        .collect();
+    found.traced(&names, &collected.steps);
+    for (i, (who, result)) in names.into_iter().zip(collected.results).enumerate() {
         match result {
             Ok(w) => {
                 if let Some((step, e)) = w.error {
@@ -310,8 +312,9 @@ fn stop_consumers(
 
 fn produce(queue: &dyn ProcessQueue, producer: usize, items: usize) -> Worker {
     let error = (0..items).find_map(|seq| {
-        progress::enter(Step::Put);
-        match queue.put(item(producer, seq), FOREVER) {
+        let x = item(producer, seq);
+        progress::enter_as(Step::Put, Mark::Put(x));
+        match queue.put(x, FOREVER) {
             Ok(()) => {
                 progress::finish();
                 None
@@ -342,9 +345,13 @@ fn consume(queue: &dyn ProcessQueue, get_wait: Duration, total: u64) -> Worker {
         progress::enter(Step::Get);
         let got = queue.get(get_wait);
         match got {
-            Ok(STOP) | Err(QueueError::Closed) => return w,
+            Ok(STOP) => {
+                progress::note(Mark::Got(STOP));
+                return w;
+            }
+            Err(QueueError::Closed) => return w,
             Ok(x) => {
-                progress::finish();
+                progress::finish_as(Mark::Got(x));
                 w.received.push(split(x));
                 progress::enter(Step::TaskDone);
                 if let Err(e) = queue.task_done() {

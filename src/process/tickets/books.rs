@@ -4,6 +4,7 @@
 //! words ([`RegionWords`], `--store memory`). Either way a sale is several
 //! steps (read, decide, write) that only the caller's lock makes one.
 
+use crate::os::progress::{self, Mark};
 use crate::process::Pace;
 use crate::process::failure::{RunError, WorkerError};
 use crate::process::filedb::{Db, FileDb};
@@ -62,6 +63,7 @@ impl Books for FileDb {
         pace: &Pace,
     ) -> Result<Option<usize>, WorkerError> {
         let mut db: Db = self.load()?;
+        progress::note(Mark::Read(db.count));
         std::thread::sleep(pace.work);
         if db.count <= 0 {
             return Ok(None);
@@ -72,6 +74,7 @@ impl Books for FileDb {
         db.ledger.insert(seat, buyer);
         self.store(&db)
             .map_err(|e| WorkerError::Store(e.to_string()))?;
+        progress::note(Mark::Wrote(db.count));
         Ok(Some(seat))
     }
 
@@ -117,12 +120,14 @@ impl Books for RegionWords {
         pace: &Pace,
     ) -> Result<Option<usize>, WorkerError> {
         let left = self.remaining.load(Relaxed);
+        progress::note(Mark::Read(left));
         std::thread::sleep(pace.work);
         if left <= 0 {
             return Ok(None);
         }
         pace.pass_window();
         self.remaining.store(left - 1, Relaxed);
+        progress::note(Mark::Wrote(left - 1));
         let seat = capacity.saturating_sub(left as usize);
         if let Some(word) = self.seats.get(seat) {
             word.store(buyer as u64 + 1, Relaxed);

@@ -23,7 +23,7 @@ use crate::check::tickets::check;
 use crate::model::tickets::Ticket;
 use crate::os::arena::Arena;
 use crate::os::crew::Crew;
-use crate::os::progress::{STALL, Watchdog};
+use crate::os::progress::{self, Mark, STALL, Watchdog};
 use crate::workload::tickets::{TicketsPlan, TicketsReport};
 use office::ProcessOffice;
 use serde::{Deserialize, Serialize};
@@ -124,16 +124,15 @@ pub(crate) fn rush_in(
     let mut logs = Vec::with_capacity(plan.buyers);
     let mut found = Findings::default();
     let mut watchdog = Watchdog::new(STALL);
-    for (i, result) in crew
-        .collect_watched::<Result<BuyerLog, WorkerError>>(&mut watchdog, config.deadline)
-        .into_iter()
-        .enumerate()
-    {
-        let who = format!("buyer {i}");
+    let collected =
+        crew.collect_steps::<Result<BuyerLog, WorkerError>>(&mut watchdog, config.deadline);
+    let who: Vec<String> = (0..plan.buyers).map(|i| format!("buyer {i}")).collect();
+    found.traced(&who, &collected.steps);
+    for (who, result) in who.iter().zip(collected.results) {
         match result {
             Ok(Ok(log)) => logs.push(log),
-            Ok(Err(e)) => found.worker_error(&who, e),
-            Err(failure) => found.failure(&who, failure),
+            Ok(Err(e)) => found.worker_error(who, e),
+            Err(failure) => found.failure(who, failure),
         }
     }
     if !found.stalled.is_empty() {
@@ -186,6 +185,7 @@ fn visit(
 ) -> Result<BuyerLog, WorkerError> {
     office.attach()?;
     let search = office.search();
+    progress::note(Mark::Searched(search));
     std::thread::sleep(pace.work);
     let mut log = BuyerLog {
         buyer,

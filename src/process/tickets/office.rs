@@ -5,6 +5,7 @@
 //! server's in [`crate::process::server`].
 
 use super::books::Books;
+use crate::os::progress::{self, Mark};
 use crate::process::failure::{RunError, WorkerError};
 use crate::process::kill::{Aftermath, Tried, Victim};
 use crate::process::lock::{Acquired, LockError, ProcessLock, exclusive};
@@ -110,7 +111,11 @@ impl ProcessOffice for OfficeUnderLock<'_> {
             || {
                 locked_at = pace.micros();
                 shared.holder.store(std::process::id() as i32, SeqCst);
-                books.sell(buyer, capacity, pace)
+                let sold = books.sell(buyer, capacity, pace);
+                if let Ok(seat) = &sold {
+                    progress::note(seat.map_or(Mark::SoldOut, |s| Mark::Sold(s as u64)));
+                }
+                sold
             },
         )??;
         Ok(Sale {
