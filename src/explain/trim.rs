@@ -113,6 +113,7 @@ pub fn text(action: &Action) -> String {
         Action::Woke { on } => format!("woke from {on}"),
         Action::Notify { on, all: false } => format!("notify_one {on}"),
         Action::Notify { on, all: true } => format!("notify_all {on}"),
+        Action::Facade { op } => op.clone(),
     }
 }
 
