@@ -136,7 +136,17 @@ struct Here {
     recording: Arc<Recording>,
     index: usize,
     decider: RefCell<Option<Decider>>,
+    /// Progress made since the thread's last spin hint, not yet counted:
+    /// a spin loop's failed attempt may change state (a `fetch_add` taken
+    /// back by a `fetch_sub`) and still be no progress.
+    pending: Cell<u64>,
+    /// Operations since the thread's last spin hint.
+    since_spin: Cell<u64>,
 }
+
+/// Operations without a spin hint after which a thread counts as out of
+/// its spin loop: its pending progress is real.
+const OUT_OF_SPIN: u64 = 8;
 
 thread_local! {
     // The installed `Here` of this thread (null: nothing recorded). It
@@ -159,6 +169,8 @@ impl Drop for Installed {
         HERE.with(|h| h.set(std::ptr::null()));
         if let Some(here) = KEEP.with_borrow_mut(Option::take) {
             if let Some(slot) = here.recording.slots.get(here.index) {
+                let progress = slot.progress.load(Relaxed) + here.pending.get();
+                slot.progress.store(progress, Relaxed);
                 slot.doing.store(0, Release);
                 slot.state.store(FINISHED, Release);
             }
@@ -202,6 +214,8 @@ impl Recording {
             let here = Box::new(Here {
                 recording: Arc::clone(self),
                 index,
+                pending: Cell::new(0),
+                since_spin: Cell::new(OUT_OF_SPIN),
                 decider: RefCell::new(
                     self.perturb
                         .map(|knobs| Decider::new(knobs, self.round, index, expected)),
@@ -416,12 +430,21 @@ impl Here {
         if matches!(raw.op, Op::Unlock | Op::ReadUnlock | Op::WriteUnlock) {
             slot.release(raw.object);
         }
-        if raw.op != Op::Spin {
+        if raw.op == Op::Spin {
+            // The attempt since the last spin failed: whatever it changed
+            // was no progress.
+            self.pending.set(0);
+            self.since_spin.set(0);
+        } else {
             slot.push(raw);
-        }
-        if raw.progresses() {
-            slot.progress
-                .store(slot.progress.load(Relaxed) + 1, Relaxed);
+            self.since_spin.set(self.since_spin.get() + 1);
+            if raw.progresses() {
+                self.pending.set(self.pending.get() + 1);
+            }
+            if self.since_spin.get() >= OUT_OF_SPIN || raw.op.blocks() {
+                let progress = slot.progress.load(Relaxed) + self.pending.replace(0);
+                slot.progress.store(progress, Relaxed);
+            }
         }
         slot.done.store(slot.done.load(Relaxed) + 1, Relaxed);
         slot.doing.store(0, Release);
