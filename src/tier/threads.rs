@@ -1,21 +1,29 @@
 //! The threads tier: real threads, many operations.
 //!
-//! A broken strategy must fail every run, not usually. Two devices make it
-//! so: a start barrier (all threads race from the first operation) and a
-//! [`RaceWindow`] held open at the strategy's weak point until the other
-//! threads walk in. A run is repeated for up to `rounds` rounds and stops at
-//! the first violation; a correct strategy must survive them all.
+//! A broken strategy must fail every run, not usually. For racelab's own
+//! models two devices make it so: a start barrier (all threads race from
+//! the first operation) and a [`RaceWindow`] held open at the strategy's
+//! weak point until the other threads walk in. A user's code opens no
+//! window: for it the round is perturbed ([`Perturb`]), a seeded delay
+//! decision at every facade operation, PCT-style. A run is repeated for up
+//! to `rounds` rounds and stops at the first violation; a correct strategy
+//! must survive them all.
 //!
 //! Nothing hangs: each round runs on a thread of its own under a watchdog
-//! that counts the operations the driver completes ([`Progress`]). When no
-//! operation completes for [`ThreadsConfig::stall`], whatever the code under
-//! test tells its probe, the round is stuck: a [`ViolationKind::Hang`]
+//! that counts the operations the driver completes ([`Progress`]) and the
+//! facade operations that changed shared state (the facade records every
+//! one, per thread: `crate::sync::record`). When nothing progresses for
+//! [`ThreadsConfig::stall`] (a spinner's loads and failed attempts are no
+//! progress), or every facade thread has sat blocked in a lock, wait or
+//! join for [`BLOCKED`], the round is stuck: a [`ViolationKind::Hang`]
 //! names where each worker was (the operation it called and that did not
-//! return). The watchdog then abandons the round: spinners that go through
-//! the facade's spin hint unwind, the driver's release hooks run (a queue
-//! closes), and whatever is still blocked after [`GRACE`] (two threads each
-//! holding the mutex the other wants) is left behind, blocked for the rest
-//! of the process: the run returns.
+//! return, the object, a lock's holder). The watchdog then abandons the
+//! round: every facade operation of its threads unwinds (spinners stop),
+//! the driver's release hooks run (a queue closes), and whatever is still
+//! blocked after [`GRACE`] (two threads each holding the mutex the other
+//! wants) is left behind, blocked for the rest of the process: the run
+//! returns. Every violation carries a trace: the seed and round, and each
+//! thread's last steps.
 
 use super::rounds::{RoundEnd, repeat};
 use super::{Inconclusive, Limit, Outcome};

@@ -36,7 +36,10 @@ pub(crate) fn end() {
 /// Appends the step `raw()` of worker `worker()`, if the log is on.
 #[inline]
 pub(crate) fn push(worker: impl FnOnce() -> usize, raw: impl FnOnce() -> Raw) {
-    if ON.with(Cell::get) {
+    // Not while unwinding: loom's thread-locals (the worker's index) may
+    // be gone once loom has stopped an execution (a deadlock), and a panic
+    // in a guard's drop then would abort the process.
+    if ON.with(Cell::get) && !std::thread::panicking() {
         let step = (worker(), raw());
         if step.1.op == super::Op::Spin {
             return;

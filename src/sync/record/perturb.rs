@@ -148,7 +148,7 @@ impl Decider {
         let draw = next(&mut self.rng);
         // One in `one_in >> level`: a lower priority is delayed more often.
         let one_in = u64::from((self.knobs.one_in >> self.level).max(1));
-        if draw % one_in != 0 {
+        if !draw.is_multiple_of(one_in) {
             return Delay::None;
         }
         match (draw >> 32) % 4 {

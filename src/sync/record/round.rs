@@ -144,6 +144,11 @@ struct Here {
     since_spin: Cell<u64>,
 }
 
+/// The operations a thread is taken to do in a first round, whose change
+/// points have no previous count to go by: short, as a program's threads
+/// are (a long thread then gets its drops early, which perturbs it too).
+const FIRST_GUESS: u64 = 4;
+
 /// Operations without a spin hint after which a thread counts as out of
 /// its spin loop: its pending progress is real.
 const OUT_OF_SPIN: u64 = 8;
@@ -167,13 +172,13 @@ pub(crate) struct Installed(());
 impl Drop for Installed {
     fn drop(&mut self) {
         HERE.with(|h| h.set(std::ptr::null()));
-        if let Some(here) = KEEP.with_borrow_mut(Option::take) {
-            if let Some(slot) = here.recording.slots.get(here.index) {
-                let progress = slot.progress.load(Relaxed) + here.pending.get();
-                slot.progress.store(progress, Relaxed);
-                slot.doing.store(0, Release);
-                slot.state.store(FINISHED, Release);
-            }
+        if let Some(here) = KEEP.with_borrow_mut(Option::take)
+            && let Some(slot) = here.recording.slots.get(here.index)
+        {
+            let progress = slot.progress.load(Relaxed) + here.pending.get();
+            slot.progress.store(progress, Relaxed);
+            slot.doing.store(0, Release);
+            slot.state.store(FINISHED, Release);
         }
     }
 }
@@ -208,9 +213,8 @@ impl Recording {
     pub(crate) fn install(self: &Arc<Self>, index: usize) -> Installed {
         if let Some(slot) = self.slots.get(index) {
             slot.state.store(LIVE, Release);
-            // A first round has no counts: guess a short thread (a program).
             let expected = self.expected.get(index).copied().unwrap_or(0);
-            let expected = if expected == 0 { 16 } else { expected };
+            let expected = if expected == 0 { FIRST_GUESS } else { expected };
             let here = Box::new(Here {
                 recording: Arc::clone(self),
                 index,
