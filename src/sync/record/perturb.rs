@@ -72,7 +72,7 @@ impl Knobs {
             one_in: 32,
             pause: Duration::from_micros(50),
             drop: Duration::from_millis(1),
-            budget: Duration::from_millis(200),
+            budget: Duration::from_millis(50),
         }
     }
 }
