@@ -50,7 +50,7 @@ fn main() {
         "entry", "kind", "broken", "loom", "threads", "shuttle", "loom|shuttle"
     );
     for entry in &entries {
-        let report = (entry.check)().tiers(&TIERS).rounds(3).run();
+        let report = (entry.check)().tiers(&TIERS).run();
         let [loom, threads, shuttle] = TIERS.map(|t| report.on(t));
         let both = either(loom, shuttle);
         for (tally, verdict) in tallies.iter_mut().zip([loom, threads, shuttle, both]) {

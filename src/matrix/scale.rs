@@ -110,6 +110,7 @@ const fn threads_rounds(rounds: u32) -> ThreadsConfig {
         rounds,
         hold: Duration::from_millis(300),
         stall: threads::DEFAULT_STALL,
+        perturb: threads::Perturb::Off,
     }
 }
 

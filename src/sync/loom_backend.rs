@@ -1,6 +1,7 @@
 //! The model checker: loom's mocks of the same primitives. Code run on this
 //! backend must run inside `loom::model` (see [`crate::tier::loom`]).
 
+use super::record::{self, Op};
 use super::{Backend, Ordering};
 use std::cell::Cell;
 
@@ -8,7 +9,7 @@ use std::cell::Cell;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Loom;
 
-super::same::atomics!(loom::sync::atomic, super::seq_cst::note);
+super::same::atomics!(Loom, loom::sync::atomic, super::seq_cst::note);
 
 /// The payload of the panic the facade raises when the code under test asks
 /// loom for more than loom can model. It is loom's limit, not the code's
@@ -48,6 +49,7 @@ loom::thread_local! {
 
 impl Backend for Loom {
     const NAME: &'static str = "loom";
+    const SHARED_OS_THREAD: bool = true;
 
     super::same::same_api!(loom::sync);
 
@@ -59,7 +61,7 @@ impl Backend for Loom {
         cell.with_mut(f)
     }
 
-    type JoinHandle<T: Send + 'static> = loom::thread::JoinHandle<T>;
+    type JoinHandle<T: Send + 'static> = super::Spawned<loom::thread::JoinHandle<T>>;
     fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -73,10 +75,18 @@ impl Backend for Loom {
         }
         // The threads counted so far, main included: the new one's index.
         let index = wanted - 1;
-        loom::thread::spawn(move || {
-            INDEX.with(|i| i.set(index));
-            f()
-        })
+        let handle = record::around::<Self, _>(
+            Op::Spawn,
+            index,
+            || {
+                loom::thread::spawn(move || {
+                    INDEX.with(|i| i.set(index));
+                    f()
+                })
+            },
+            |_, _| {},
+        );
+        super::Spawned::new(handle, index)
     }
 
     fn thread_index() -> usize {
@@ -85,7 +95,12 @@ impl Backend for Loom {
 
     fn fence(order: Ordering) {
         super::seq_cst::note(order);
-        loom::sync::atomic::fence(order)
+        record::around::<Self, _>(
+            Op::Fence,
+            0,
+            || loom::sync::atomic::fence(order),
+            |_, raw| raw.arg = record::ordering_code(order),
+        )
     }
 
     /// The first [`LOOM_UNYIELDED_SPINS`] spins of a waiter are plain
@@ -96,7 +111,7 @@ impl Backend for Loom {
     /// spins than that is not searched by loom.
     fn spin_hint(spins: u32) {
         if spins >= LOOM_UNYIELDED_SPINS {
-            loom::hint::spin_loop()
+            record::around::<Self, _>(Op::Spin, 0, loom::hint::spin_loop, |_, _| {})
         }
     }
 }

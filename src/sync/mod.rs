@@ -22,6 +22,8 @@ pub use loom_backend::{LOOM_UNYIELDED_SPINS, Loom, LoomLimitHit};
 pub use shuttle_backend::Shuttle;
 pub use std_backend::{SpawnFailed, Std};
 
+use record::Op;
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
@@ -32,6 +34,11 @@ pub use std::sync::atomic::Ordering;
 pub trait Backend: Sized + Send + Sync + 'static {
     /// `"std"`, `"loom"` or `"shuttle"`.
     const NAME: &'static str;
+
+    /// Every thread of one run runs on one OS thread (loom and shuttle run
+    /// them as coroutines): the facade's records of a run are then one log
+    /// on that thread, rather than one slot per OS thread.
+    const SHARED_OS_THREAD: bool = false;
 
     /// The backend's `AtomicUsize`.
     type AtomicUsize: AtomicWord<usize>;
@@ -113,7 +120,8 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// access (loom checks it against every other access to the cell).
     fn cell_with_mut<T, R>(cell: &Self::UnsafeCell<T>, f: impl FnOnce(*mut T) -> R) -> R;
 
-    /// The handle [`Backend::spawn`] returns, to [`Backend::join`] the thread.
+    /// The handle [`Backend::spawn`] returns, to [`Backend::join`] the
+    /// thread: the backend's own handle and the thread's index ([`Spawned`]).
     type JoinHandle<T: Send + 'static>;
     /// Starts a thread running `f`. A thread the backend cannot give panics
     /// with a typed payload: [`SpawnFailed`] on std, [`LoomLimitHit`] under loom.
@@ -184,11 +192,73 @@ pub fn thread_index<B: Backend>() -> usize {
     B::thread_index()
 }
 
-/// A mutex from the backend, with a `std`-like API.
+/// The handle of a thread the facade spawned: the backend's own handle and
+/// the thread's index ([`thread_index`]), which names it in the records
+/// (`join T1`).
+pub struct Spawned<H> {
+    handle: H,
+    index: usize,
+}
+
+impl<H> Spawned<H> {
+    pub(crate) fn new(handle: H, index: usize) -> Self {
+        Spawned { handle, index }
+    }
+
+    /// The thread's index ([`thread_index`] on that thread).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    pub(crate) fn into_parts(self) -> (H, usize) {
+        (self.handle, self.index)
+    }
+}
+
+/// A mutex from the backend, with a `std`-like API. Its lock, try_lock
+/// and unlock (the guard's drop) are recorded.
 pub struct Mutex<B: Backend, T: Send>(B::Mutex<T>);
 
-/// The guard of a [`Mutex`].
-pub struct MutexGuard<'a, B: Backend, T: Send + 'a>(B::MutexGuard<'a, T>);
+/// The guard of a [`Mutex`]: the backend's guard, and the mutex's address
+/// for the unlock's record.
+pub struct MutexGuard<'a, B: Backend, T: Send + 'a> {
+    inner: ManuallyDrop<B::MutexGuard<'a, T>>,
+    mutex: usize,
+}
+
+impl<'a, B: Backend, T: Send + 'a> MutexGuard<'a, B, T> {
+    fn new(inner: B::MutexGuard<'a, T>, mutex: usize) -> Self {
+        MutexGuard {
+            inner: ManuallyDrop::new(inner),
+            mutex,
+        }
+    }
+
+    /// The backend's guard, without the unlock (a condition-variable wait
+    /// takes it over).
+    fn into_inner(self) -> (B::MutexGuard<'a, T>, usize) {
+        let mut me = ManuallyDrop::new(self);
+        // SAFETY: `me` is never dropped, so its `inner` is taken exactly
+        // once, here, and never used again.
+        let inner = unsafe { ManuallyDrop::take(&mut me.inner) };
+        (inner, me.mutex)
+    }
+}
+
+impl<B: Backend, T: Send> Drop for MutexGuard<'_, B, T> {
+    fn drop(&mut self) {
+        record::around::<B, _>(
+            Op::Unlock,
+            self.mutex,
+            || {
+                // SAFETY: drop runs once and `inner` is not used after it;
+                // `into_inner` forgets the guard, so it never gets here.
+                unsafe { ManuallyDrop::drop(&mut self.inner) }
+            },
+            |_, _| {},
+        )
+    }
+}
 
 impl<B: Backend, T: Send> Mutex<B, T> {
     /// Creates an unlocked mutex guarding `value`.
@@ -199,30 +269,40 @@ impl<B: Backend, T: Send> Mutex<B, T> {
     /// Locks, ignoring poisoning: a panicking worker is reported by the
     /// checker, and the others must still be able to finish.
     pub fn lock(&self) -> MutexGuard<'_, B, T> {
-        MutexGuard(B::lock(&self.0))
+        let at = record::address(self);
+        let inner = record::around::<B, _>(Op::Lock, at, || B::lock(&self.0), |_, _| {});
+        MutexGuard::new(inner, at)
     }
 
     /// Locks if the mutex is free (a poisoned one too); None if another
     /// thread holds it. Never blocks.
     pub fn try_lock(&self) -> Option<MutexGuard<'_, B, T>> {
-        B::try_lock(&self.0).map(MutexGuard)
+        let at = record::address(self);
+        record::around::<B, _>(
+            Op::TryLock,
+            at,
+            || B::try_lock(&self.0),
+            |guard, raw| raw.ok = guard.is_some(),
+        )
+        .map(|inner| MutexGuard::new(inner, at))
     }
 }
 
 impl<B: Backend, T: Send> Deref for MutexGuard<'_, B, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.0
+        &self.inner
     }
 }
 
 impl<B: Backend, T: Send> DerefMut for MutexGuard<'_, B, T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
+        &mut self.inner
     }
 }
 
-/// A condition variable from the backend.
+/// A condition variable from the backend; its waits and notifies are
+/// recorded.
 pub struct Condvar<B: Backend>(B::Condvar);
 
 impl<B: Backend> Default for Condvar<B> {
@@ -240,7 +320,15 @@ impl<B: Backend> Condvar<B> {
     /// Releases the guard's mutex, blocks until notified and takes it again;
     /// see [`Backend::wait`] (it may wake spuriously).
     pub fn wait<'a, T: Send>(&self, guard: MutexGuard<'a, B, T>) -> MutexGuard<'a, B, T> {
-        MutexGuard(B::wait(&self.0, guard.0))
+        let (inner, mutex) = guard.into_inner();
+        let inner = record::wait::<B, _>(
+            Op::Wait,
+            record::address(self),
+            mutex,
+            || B::wait(&self.0, inner),
+            |_| false,
+        );
+        MutexGuard::new(inner, mutex)
     }
 
     /// Waits as [`Condvar::wait`] but at most `timeout`; the flag says whether
@@ -250,23 +338,97 @@ impl<B: Backend> Condvar<B> {
         guard: MutexGuard<'a, B, T>,
         timeout: Duration,
     ) -> (MutexGuard<'a, B, T>, bool) {
-        let (guard, timed_out) = B::wait_timeout(&self.0, guard.0, timeout);
-        (MutexGuard(guard), timed_out)
+        let (inner, mutex) = guard.into_inner();
+        let (inner, timed_out) = record::wait::<B, _>(
+            Op::WaitTimeout,
+            record::address(self),
+            mutex,
+            || B::wait_timeout(&self.0, inner, timeout),
+            |(_, timed_out)| *timed_out,
+        );
+        (MutexGuard::new(inner, mutex), timed_out)
     }
 
     /// Wakes one waiting thread, if any.
     pub fn notify_one(&self) {
-        B::notify_one(&self.0)
+        record::around::<B, _>(
+            Op::NotifyOne,
+            record::address(self),
+            || B::notify_one(&self.0),
+            |_, _| {},
+        )
     }
 
     /// Wakes every waiting thread.
     pub fn notify_all(&self) {
-        B::notify_all(&self.0)
+        record::around::<B, _>(
+            Op::NotifyAll,
+            record::address(self),
+            || B::notify_all(&self.0),
+            |_, _| {},
+        )
     }
 }
 
-/// A readers-writer lock from the backend.
+/// A readers-writer lock from the backend; its locks and unlocks are
+/// recorded.
 pub struct RwLock<B: Backend, T: Send + Sync>(B::RwLock<T>);
+
+/// The shared guard of a [`RwLock`].
+pub struct RwLockReadGuard<'a, B: Backend, T: Send + Sync + 'a> {
+    inner: ManuallyDrop<B::ReadGuard<'a, T>>,
+    lock: usize,
+}
+
+/// The exclusive guard of a [`RwLock`].
+pub struct RwLockWriteGuard<'a, B: Backend, T: Send + Sync + 'a> {
+    inner: ManuallyDrop<B::WriteGuard<'a, T>>,
+    lock: usize,
+}
+
+impl<B: Backend, T: Send + Sync> Drop for RwLockReadGuard<'_, B, T> {
+    fn drop(&mut self) {
+        record::around::<B, _>(
+            Op::ReadUnlock,
+            self.lock,
+            // SAFETY: drop runs once and `inner` is not used after it.
+            || unsafe { ManuallyDrop::drop(&mut self.inner) },
+            |_, _| {},
+        )
+    }
+}
+
+impl<B: Backend, T: Send + Sync> Drop for RwLockWriteGuard<'_, B, T> {
+    fn drop(&mut self) {
+        record::around::<B, _>(
+            Op::WriteUnlock,
+            self.lock,
+            // SAFETY: drop runs once and `inner` is not used after it.
+            || unsafe { ManuallyDrop::drop(&mut self.inner) },
+            |_, _| {},
+        )
+    }
+}
+
+impl<B: Backend, T: Send + Sync> Deref for RwLockReadGuard<'_, B, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<B: Backend, T: Send + Sync> Deref for RwLockWriteGuard<'_, B, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<B: Backend, T: Send + Sync> DerefMut for RwLockWriteGuard<'_, B, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
 
 impl<B: Backend, T: Send + Sync> RwLock<B, T> {
     /// Creates an unlocked readers-writer lock guarding `value`.
@@ -274,23 +436,55 @@ impl<B: Backend, T: Send + Sync> RwLock<B, T> {
         RwLock(B::new_rwlock(value))
     }
 
+    fn read_guard<'a>(&self, inner: B::ReadGuard<'a, T>) -> RwLockReadGuard<'a, B, T> {
+        RwLockReadGuard {
+            inner: ManuallyDrop::new(inner),
+            lock: record::address(self),
+        }
+    }
+
+    fn write_guard<'a>(&self, inner: B::WriteGuard<'a, T>) -> RwLockWriteGuard<'a, B, T> {
+        RwLockWriteGuard {
+            inner: ManuallyDrop::new(inner),
+            lock: record::address(self),
+        }
+    }
+
     /// Holds the lock shared, blocking while a writer holds it.
-    pub fn read(&self) -> B::ReadGuard<'_, T> {
-        B::read(&self.0)
+    pub fn read(&self) -> RwLockReadGuard<'_, B, T> {
+        let at = record::address(self);
+        let inner = record::around::<B, _>(Op::Read, at, || B::read(&self.0), |_, _| {});
+        self.read_guard(inner)
     }
 
     /// Holds the lock alone, blocking while anyone else holds it.
-    pub fn write(&self) -> B::WriteGuard<'_, T> {
-        B::write(&self.0)
+    pub fn write(&self) -> RwLockWriteGuard<'_, B, T> {
+        let at = record::address(self);
+        let inner = record::around::<B, _>(Op::Write, at, || B::write(&self.0), |_, _| {});
+        self.write_guard(inner)
     }
 
     /// Holds the lock shared if no writer holds it; None otherwise.
-    pub fn try_read(&self) -> Option<B::ReadGuard<'_, T>> {
-        B::try_read(&self.0)
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, B, T>> {
+        let at = record::address(self);
+        record::around::<B, _>(
+            Op::TryRead,
+            at,
+            || B::try_read(&self.0),
+            |guard, raw| raw.ok = guard.is_some(),
+        )
+        .map(|inner| self.read_guard(inner))
     }
 
     /// Holds the lock alone if nobody holds it; None otherwise.
-    pub fn try_write(&self) -> Option<B::WriteGuard<'_, T>> {
-        B::try_write(&self.0)
+    pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, B, T>> {
+        let at = record::address(self);
+        record::around::<B, _>(
+            Op::TryWrite,
+            at,
+            || B::try_write(&self.0),
+            |guard, raw| raw.ok = guard.is_some(),
+        )
+        .map(|inner| self.write_guard(inner))
     }
 }

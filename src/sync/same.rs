@@ -17,22 +17,40 @@ macro_rules! noted {
 }
 pub(crate) use noted;
 
+/// Runs one atomic method `$call` as facade operation `$op` of backend
+/// `$backend` on `self`, recording its operands (`none` for no operand)
+/// and what it returned ([`record::atomic`](super::record::atomic)).
+macro_rules! recorded {
+    (@value none) => { $crate::sync::record::OPAQUE };
+    (@value $v:ident) => { $crate::sync::record::Value::recorded($v) };
+    ($backend:ty, $this:tt, $op:ident, $arg:ident, $arg2:ident => $call:expr) => {
+        $crate::sync::record::atomic::<$backend, _>(
+            $crate::sync::record::Op::$op,
+            $crate::sync::record::address($this),
+            $crate::sync::same::recorded!(@value $arg),
+            $crate::sync::same::recorded!(@value $arg2),
+            || $call,
+        )
+    };
+}
+pub(crate) use recorded;
+
 /// Implements [`AtomicWord`](super::AtomicWord) for an atomic type whose
 /// methods have std's signatures; `$note` (optional) sees every ordering.
 macro_rules! atomic_word {
-    ($atomic:ty, $value:ty $(, $note:path)?) => {
+    ($backend:ty, $atomic:ty, $value:ty $(, $note:path)?) => {
         impl $crate::sync::AtomicWord<$value> for $atomic {
             fn new(value: $value) -> Self {
                 <$atomic>::new(value)
             }
             fn load(&self, order: $crate::sync::Ordering) -> $value {
-                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::load(self, order))
+                $crate::sync::same::recorded!($backend, self, Load, none, none => $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::load(self, order)))
             }
             fn store(&self, value: $value, order: $crate::sync::Ordering) {
-                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::store(self, value, order))
+                $crate::sync::same::recorded!($backend, self, Store, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::store(self, value, order)))
             }
             fn swap(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::swap(self, value, order))
+                $crate::sync::same::recorded!($backend, self, Swap, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::swap(self, value, order)))
             }
             fn compare_exchange(
                 &self,
@@ -41,29 +59,29 @@ macro_rules! atomic_word {
                 success: $crate::sync::Ordering,
                 failure: $crate::sync::Ordering,
             ) -> Result<$value, $value> {
-                $crate::sync::same::noted!([$($note)?] (success, failure) =>
-                    <$atomic>::compare_exchange(self, current, new, success, failure))
+                $crate::sync::same::recorded!($backend, self, Cas, current, new => $crate::sync::same::noted!([$($note)?] (success, failure) =>
+                    <$atomic>::compare_exchange(self, current, new, success, failure)))
             }
             fn fetch_add(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_add(self, value, order))
+                $crate::sync::same::recorded!($backend, self, FetchAdd, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_add(self, value, order)))
             }
             fn fetch_sub(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_sub(self, value, order))
+                $crate::sync::same::recorded!($backend, self, FetchSub, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_sub(self, value, order)))
             }
             fn fetch_or(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_or(self, value, order))
+                $crate::sync::same::recorded!($backend, self, FetchOr, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_or(self, value, order)))
             }
             fn fetch_and(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_and(self, value, order))
+                $crate::sync::same::recorded!($backend, self, FetchAnd, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_and(self, value, order)))
             }
             fn fetch_xor(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_xor(self, value, order))
+                $crate::sync::same::recorded!($backend, self, FetchXor, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_xor(self, value, order)))
             }
             fn fetch_max(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_max(self, value, order))
+                $crate::sync::same::recorded!($backend, self, FetchMax, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_max(self, value, order)))
             }
             fn fetch_min(&self, value: $value, order: $crate::sync::Ordering) -> $value {
-                $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_min(self, value, order))
+                $crate::sync::same::recorded!($backend, self, FetchMin, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$atomic>::fetch_min(self, value, order)))
             }
         }
     };
@@ -75,24 +93,24 @@ pub(crate) use atomic_word;
 /// `AtomicPtr`, and [`AtomicWord`](super::AtomicWord) for its four
 /// integers; `$note` (optional) sees every ordering.
 macro_rules! atomics {
-    ($($module:ident)::+ $(, $note:path)?) => {
-        $crate::sync::same::atomic_word!($($module)::+::AtomicUsize, usize $(, $note)?);
-        $crate::sync::same::atomic_word!($($module)::+::AtomicI64, i64 $(, $note)?);
-        $crate::sync::same::atomic_word!($($module)::+::AtomicU32, u32 $(, $note)?);
-        $crate::sync::same::atomic_word!($($module)::+::AtomicU64, u64 $(, $note)?);
+    ($backend:ty, $($module:ident)::+ $(, $note:path)?) => {
+        $crate::sync::same::atomic_word!($backend, $($module)::+::AtomicUsize, usize $(, $note)?);
+        $crate::sync::same::atomic_word!($backend, $($module)::+::AtomicI64, i64 $(, $note)?);
+        $crate::sync::same::atomic_word!($backend, $($module)::+::AtomicU32, u32 $(, $note)?);
+        $crate::sync::same::atomic_word!($backend, $($module)::+::AtomicU64, u64 $(, $note)?);
 
         impl $crate::sync::AtomicFlag for $($module)::+::AtomicBool {
             fn new(value: bool) -> Self {
                 <$($module)::+::AtomicBool>::new(value)
             }
             fn load(&self, order: $crate::sync::Ordering) -> bool {
-                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::load(self, order))
+                $crate::sync::same::recorded!($backend, self, Load, none, none => $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::load(self, order)))
             }
             fn store(&self, value: bool, order: $crate::sync::Ordering) {
-                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::store(self, value, order))
+                $crate::sync::same::recorded!($backend, self, Store, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::store(self, value, order)))
             }
             fn swap(&self, value: bool, order: $crate::sync::Ordering) -> bool {
-                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::swap(self, value, order))
+                $crate::sync::same::recorded!($backend, self, Swap, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::swap(self, value, order)))
             }
             fn compare_exchange(
                 &self,
@@ -101,14 +119,14 @@ macro_rules! atomics {
                 success: $crate::sync::Ordering,
                 failure: $crate::sync::Ordering,
             ) -> Result<bool, bool> {
-                $crate::sync::same::noted!([$($note)?] (success, failure) =>
-                    <$($module)::+::AtomicBool>::compare_exchange(self, current, new, success, failure))
+                $crate::sync::same::recorded!($backend, self, Cas, current, new => $crate::sync::same::noted!([$($note)?] (success, failure) =>
+                    <$($module)::+::AtomicBool>::compare_exchange(self, current, new, success, failure)))
             }
             fn fetch_or(&self, value: bool, order: $crate::sync::Ordering) -> bool {
-                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::fetch_or(self, value, order))
+                $crate::sync::same::recorded!($backend, self, FetchOr, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::fetch_or(self, value, order)))
             }
             fn fetch_and(&self, value: bool, order: $crate::sync::Ordering) -> bool {
-                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::fetch_and(self, value, order))
+                $crate::sync::same::recorded!($backend, self, FetchAnd, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicBool>::fetch_and(self, value, order)))
             }
         }
 
@@ -117,13 +135,13 @@ macro_rules! atomics {
                 <$($module)::+::AtomicPtr<T>>::new(value)
             }
             fn load(&self, order: $crate::sync::Ordering) -> *mut T {
-                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicPtr<T>>::load(self, order))
+                $crate::sync::same::recorded!($backend, self, Load, none, none => $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicPtr<T>>::load(self, order)))
             }
             fn store(&self, value: *mut T, order: $crate::sync::Ordering) {
-                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicPtr<T>>::store(self, value, order))
+                $crate::sync::same::recorded!($backend, self, Store, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicPtr<T>>::store(self, value, order)))
             }
             fn swap(&self, value: *mut T, order: $crate::sync::Ordering) -> *mut T {
-                $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicPtr<T>>::swap(self, value, order))
+                $crate::sync::same::recorded!($backend, self, Swap, value, none => $crate::sync::same::noted!([$($note)?] (order) => <$($module)::+::AtomicPtr<T>>::swap(self, value, order)))
             }
             fn compare_exchange(
                 &self,
@@ -132,8 +150,8 @@ macro_rules! atomics {
                 success: $crate::sync::Ordering,
                 failure: $crate::sync::Ordering,
             ) -> Result<*mut T, *mut T> {
-                $crate::sync::same::noted!([$($note)?] (success, failure) =>
-                    <$($module)::+::AtomicPtr<T>>::compare_exchange(self, current, new, success, failure))
+                $crate::sync::same::recorded!($backend, self, Cas, current, new => $crate::sync::same::noted!([$($note)?] (success, failure) =>
+                    <$($module)::+::AtomicPtr<T>>::compare_exchange(self, current, new, success, failure)))
             }
         }
     };
@@ -216,7 +234,13 @@ macro_rules! same_api {
         }
 
         fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {
-            handle.join()
+            let (handle, index) = handle.into_parts();
+            $crate::sync::record::around::<Self, _>(
+                $crate::sync::record::Op::Join,
+                index,
+                || handle.join(),
+                |result, raw| raw.ok = result.is_ok(),
+            )
         }
 
         fn set_worker(index: usize) {

@@ -9,6 +9,7 @@
 //! broken lock stays loom-only). Shuttle never times out (as loom):
 //! a timed wait is an untimed one.
 
+use super::record::{self, Op};
 use super::{Backend, Ordering};
 use std::cell::Cell;
 
@@ -16,7 +17,7 @@ use std::cell::Cell;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shuttle;
 
-super::same::atomics!(shuttle::sync::atomic);
+super::same::atomics!(Shuttle, shuttle::sync::atomic);
 
 shuttle::thread_local! {
     // Shuttle runs every thread as a continuation on one OS thread, so a
@@ -26,18 +27,22 @@ shuttle::thread_local! {
 
 impl Backend for Shuttle {
     const NAME: &'static str = "shuttle";
+    const SHARED_OS_THREAD: bool = true;
 
     super::same::same_api!(shuttle::sync);
 
     super::same::untracked_cell!();
 
-    type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
+    type JoinHandle<T: Send + 'static> = super::Spawned<shuttle::thread::JoinHandle<T>>;
     fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        shuttle::thread::spawn(f)
+        let handle = shuttle::thread::spawn(f);
+        let index = usize::from(handle.thread().id());
+        record::log::push(Self::thread_index, || record::Raw::new(Op::Spawn, index));
+        super::Spawned::new(handle, index)
     }
 
     /// Shuttle's own task id: it numbers the tasks of each schedule in the
@@ -49,12 +54,17 @@ impl Backend for Shuttle {
     }
 
     fn fence(order: Ordering) {
-        shuttle::sync::atomic::fence(order)
+        record::around::<Self, _>(
+            Op::Fence,
+            0,
+            || shuttle::sync::atomic::fence(order),
+            |_, raw| raw.arg = record::ordering_code(order),
+        )
     }
 
     /// A yield point: the scheduler deprioritises a spinner, so a spin lock
     /// does not run a schedule into shuttle's step bound.
     fn spin_hint(_spins: u32) {
-        shuttle::hint::spin_loop()
+        record::around::<Self, _>(Op::Spin, 0, shuttle::hint::spin_loop, |_, _| {})
     }
 }

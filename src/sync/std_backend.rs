@@ -1,5 +1,6 @@
 //! The real thing: `std::sync` and `std::thread`.
 
+use super::record::{self, Op};
 use super::{Backend, Ordering};
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -14,7 +15,7 @@ pub struct SpawnFailed(pub String);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Std;
 
-super::same::atomics!(std::sync::atomic);
+super::same::atomics!(Std, std::sync::atomic);
 
 thread_local! {
     static WORKER: Cell<usize> = const { Cell::new(0) };
@@ -34,7 +35,7 @@ impl Backend for Std {
 
     super::same::untracked_cell!();
 
-    type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
+    type JoinHandle<T: Send + 'static> = super::Spawned<std::thread::JoinHandle<T>>;
     fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -49,13 +50,25 @@ impl Backend for Std {
             )
         });
         let index = tree.fetch_add(1, Ordering::Relaxed);
-        std::thread::Builder::new()
-            .spawn(move || {
-                INDEX.with(|i| i.set(index));
-                TREE.with(|t| *t.borrow_mut() = Some(tree));
-                f()
-            })
-            .unwrap_or_else(|e| std::panic::panic_any(SpawnFailed(e.to_string())))
+        // The round's records, if the threads tier keeps any, go with the
+        // thread as its spawn tree does.
+        let recording = record::round::current();
+        let handle = record::around::<Self, _>(
+            Op::Spawn,
+            index,
+            || {
+                std::thread::Builder::new()
+                    .spawn(move || {
+                        INDEX.with(|i| i.set(index));
+                        TREE.with(|t| *t.borrow_mut() = Some(tree));
+                        let _recorded = recording.map(|r| r.install(index));
+                        f()
+                    })
+                    .unwrap_or_else(|e| std::panic::panic_any(SpawnFailed(e.to_string())))
+            },
+            |_, _| {},
+        );
+        super::Spawned::new(handle, index)
     }
 
     fn thread_index() -> usize {
@@ -63,23 +76,33 @@ impl Backend for Std {
     }
 
     fn fence(order: Ordering) {
-        std::sync::atomic::fence(order)
+        record::around::<Self, _>(
+            Op::Fence,
+            0,
+            || std::sync::atomic::fence(order),
+            |_, raw| raw.arg = record::ordering_code(order),
+        )
     }
 
     fn spin_hint(spins: u32) {
-        // As crossbeam's Backoff: 1, 2, 4 .. 64 hints, then yield.
-        if spins < 7 {
-            for _ in 0..1u32 << spins {
-                std::hint::spin_loop();
-            }
-        } else {
-            // A spinner whose run the watchdog gave up on (a livelock)
-            // stops here, so the run can return; the check is off the
-            // fast path. `resume_unwind`: no panic message, it is no bug.
-            if crate::workload::progress::abandoned_here() {
-                std::panic::resume_unwind(Box::new(crate::workload::progress::Abandoned));
-            }
-            std::thread::yield_now();
+        record::around::<Self, _>(Op::Spin, 0, || spin(spins), |_, _| {})
+    }
+}
+
+/// Std's spin hint (see [`Backend::spin_hint`]).
+fn spin(spins: u32) {
+    // As crossbeam's Backoff: 1, 2, 4 .. 64 hints, then yield.
+    if spins < 7 {
+        for _ in 0..1u32 << spins {
+            std::hint::spin_loop();
         }
+    } else {
+        // A spinner whose run the watchdog gave up on (a livelock)
+        // stops here, so the run can return; the check is off the
+        // fast path. `resume_unwind`: no panic message, it is no bug.
+        if crate::workload::progress::abandoned_here() {
+            std::panic::resume_unwind(Box::new(crate::workload::progress::Abandoned));
+        }
+        std::thread::yield_now();
     }
 }

@@ -277,6 +277,7 @@ where
                 executions.fetch_add(1, SeqCst);
                 probe.reset();
                 crate::sync::seq_cst::reset();
+                crate::sync::record::log::begin();
                 if let Err(violations) = body(probe.clone()) {
                     if sequential_only && probe.snapshot().stale_read().is_some() {
                         set_aside.fetch_add(1, SeqCst);
@@ -290,6 +291,7 @@ where
         }))
     };
     let elapsed = started.elapsed();
+    crate::sync::record::log::end();
     let last = probe.snapshot();
     // Read on this thread, the one loom ran the failing execution on.
     let used_seq_cst = crate::sync::seq_cst::used();

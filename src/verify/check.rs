@@ -5,7 +5,7 @@ use super::report::{Report, Run};
 use crate::process::ProcessConfig;
 use crate::tier::loom::LoomConfig;
 use crate::tier::shuttle::{DEFAULT_SEED, ShuttleConfig};
-use crate::tier::threads::ThreadsConfig;
+use crate::tier::threads::{Perturb, ThreadsConfig};
 use crate::tier::{Outcome, Tier};
 use std::time::Duration;
 
@@ -44,9 +44,12 @@ impl Default for Settings {
             // A race window in racelab's own model code (a user's lock
             // inside the counter) waits this long for a second thread: the
             // barrier starts them within microseconds.
+            // User code opens no race window: perturb every facade
+            // operation, seeded as shuttle is, so a failure replays.
             threads: ThreadsConfig {
                 rounds: 20,
                 hold: Duration::from_millis(20),
+                perturb: Perturb::on(seed),
                 ..ThreadsConfig::default()
             },
             shuttle: ShuttleConfig::new(2_000, seed),
@@ -143,9 +146,20 @@ impl Check {
         self
     }
 
-    /// Shuttle's seed (also set by the `RACELAB_SEED` environment variable).
+    /// Shuttle's seed and the threads tier's perturbation seed (also set
+    /// by the `RACELAB_SEED` environment variable).
     pub fn seed(mut self, seed: u64) -> Self {
         self.settings.shuttle.seed = seed;
+        if let Perturb::On(knobs) = &mut self.settings.threads.perturb {
+            knobs.seed = seed;
+        }
+        self
+    }
+
+    /// Schedule perturbation on real threads ([`Perturb`]): on by default,
+    /// seeded with the check's seed.
+    pub fn perturb(mut self, perturb: Perturb) -> Self {
+        self.settings.threads.perturb = perturb;
         self
     }
 
@@ -177,7 +191,7 @@ impl Check {
                 Run {
                     workload: p.workload.to_string(),
                     tier: p.tier,
-                    replay: replay(p.tier, &outcome),
+                    replay: replay(p.tier, &outcome, &self.settings),
                     outcome,
                     plan,
                 }
@@ -208,7 +222,7 @@ impl Check {
 
 /// How to run this again: the test that ran it (a `#[test]` thread is named
 /// after its test), with the seed for shuttle.
-fn replay(tier: Tier, outcome: &Outcome) -> String {
+fn replay(tier: Tier, outcome: &Outcome, settings: &Settings) -> String {
     let test = std::thread::current()
         .name()
         .filter(|n| *n != "main")
@@ -218,6 +232,10 @@ fn replay(tier: Tier, outcome: &Outcome) -> String {
         (Tier::Shuttle, crate::tier::Work::Schedules { seed, .. }) => {
             format!("{SEED_VAR}={seed} {test}")
         }
+        (Tier::Threads, _) if let Some(seed) = settings.threads.perturb.seed() => format!(
+            "{SEED_VAR}={seed} {test} (the same seeded delays, but the OS still schedules: \
+             a real-threads replay is best effort)"
+        ),
         (Tier::Loom, _) => {
             format!("{test} (loom is deterministic: the same search, the same failure)")
         }

@@ -117,6 +117,15 @@
 //! `RACELAB_SEED` environment variable when set ([`SEED_VAR`]), so the
 //! replay line of a shuttle failure reruns that schedule.
 //!
+//! On real threads your code opens no race window of its own, so the
+//! threads tier perturbs it: at every facade operation a seeded decision
+//! to go on, yield or sleep, PCT-style ([`Perturb`](crate::tier::threads::Perturb),
+//! [`Check::perturb`]), from the same seed. A real-threads failure prints
+//! that seed and each thread's last facade steps; its replay reruns the
+//! same decisions, but the OS still schedules, so it is best effort. A
+//! program that deadlocks or livelocks on real threads ends as a hang
+//! naming each thread's operation and object (and a lock's holder).
+//!
 //! racelab's own strategies go through the same entry points:
 //! [`Pair::check`](crate::matrix::Pair::check) makes the check of a built-in
 //! pair, with the same forms the matrix runs.

@@ -108,6 +108,7 @@ pub(crate) fn add<P: StandardPlan>(mut check: Check, forms: ModelForms<P>) -> Ch
             let config = threads::ThreadsConfig {
                 rounds: s.threads.rounds,
                 hold: s.threads.hold,
+                perturb: s.threads.perturb,
                 ..base
             };
             threads::run(form, &plan, &config)

@@ -44,8 +44,10 @@ pub(crate) fn add(check: Check, workload: &'static str, forms: ProgramForms) -> 
             loom::explore(&s.loom, label, move |_| once(forms.loom)).outcome
         })
         .plan(workload, Tier::Threads, move |s| {
+            // The program spawns its own threads: the driver records only
+            // main's, and the facade's records show the rest.
             let racers = Racers {
-                threads: 1,
+                threads: 0,
                 parties: 1,
                 operations: 1,
             };

@@ -89,10 +89,10 @@ pub enum Action {
         /// `notify_all` rather than `notify_one`.
         all: bool,
     },
-    /// A facade operation the facade recorded itself (user code has no
-    /// probe calls): `lock`, `x.store(1)`, `spawn T1`, as printed.
+    /// A facade operation, recorded by the facade itself
+    /// ([`crate::sync::record`]): `load a1 -> 0`, `lock m0`, `join T1`.
     Facade {
-        /// The operation, as the table prints it.
+        /// The operation, its object and what it read or wrote, as printed.
         op: String,
     },
 }

@@ -286,6 +286,7 @@ where
             runner.run(move || {
                 executions.fetch_add(1, SeqCst);
                 probe.reset();
+                crate::sync::record::log::begin();
                 if let Err(violations) = body(probe.clone()) {
                     let first = violations[0].to_string();
                     *found.lock().unwrap_or_else(PoisonError::into_inner) = Some(violations);
@@ -294,6 +295,7 @@ where
             })
         }))
     };
+    crate::sync::record::log::end();
     let stop = match result {
         Ok(_) => None,
         Err(payload) => Some(
