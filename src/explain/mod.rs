@@ -250,7 +250,15 @@ pub fn explain_plan(
         weak_memory,
         threads: threads.into_iter().map(|t| t.1).collect(),
         rows,
-        violations: outcome.violations.clone(),
+        // The rows are the trace: the tier's own copy would repeat them.
+        violations: outcome
+            .violations
+            .iter()
+            .map(|v| Violation {
+                trace: None,
+                ..v.clone()
+            })
+            .collect(),
         lesson: None,
         // The same search again finds the same execution (loom's walk is
         // deterministic). A weak-memory failure comes from the second pass,
@@ -300,4 +308,37 @@ pub fn known_pairs() -> String {
         out.push_str(&format!("  {model}: {}\n", names.join(", ")));
     }
     out
+}
+
+/// The most rows a tier's trace prints: the steps that lead to a failure
+/// are at its end, and a long execution's beginning is setup.
+pub const TRACE_ROWS: usize = 80;
+
+/// One execution's steps (`state`: the probe's named steps, or the
+/// facade's own) as the explain table, one column per thread that did
+/// something, its last [`TRACE_ROWS`] rows; None when nothing was recorded.
+pub fn steps_table(
+    state: &crate::workload::probe::ProbeState,
+    label: &dyn Fn(usize) -> String,
+) -> Option<String> {
+    let mut rows = trim::rows(state, label);
+    if rows.is_empty() {
+        return None;
+    }
+    let dropped = rows.len().saturating_sub(TRACE_ROWS);
+    rows.drain(..dropped);
+    let mut workers: Vec<usize> = state.steps.iter().map(|s| s.worker).collect();
+    workers.sort_unstable();
+    workers.dedup();
+    let threads: Vec<String> = workers
+        .into_iter()
+        .map(label)
+        .filter(|name| rows.iter().any(|r| r.thread == *name))
+        .collect();
+    let mut out = String::new();
+    if dropped > 0 {
+        out.push_str(&format!("({dropped} earlier steps not shown)\n"));
+    }
+    out.push_str(&render::grid(&threads, &rows));
+    Some(out)
 }

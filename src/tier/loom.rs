@@ -293,6 +293,16 @@ where
     let elapsed = started.elapsed();
     crate::sync::record::log::end();
     let last = probe.snapshot();
+    // The failing execution's steps, for its trace: the models name theirs
+    // through the probe (when recording), user code has the facade's.
+    let shown = if last.steps.is_empty() {
+        ProbeState {
+            steps: crate::sync::record::execution_steps(),
+            ..last.clone()
+        }
+    } else {
+        last.clone()
+    };
     // Read on this thread, the one loom ran the failing execution on.
     let used_seq_cst = crate::sync::seq_cst::used();
     let mut inconclusive = None;
@@ -312,6 +322,19 @@ where
     if !violations.is_empty() && used_seq_cst {
         inconclusive = Some(seq_cst_weakened(&violations));
         violations.clear();
+    }
+    if let Some(first) = violations.first_mut()
+        && first.trace.is_none()
+        && let Some(table) = crate::explain::steps_table(&shown, label)
+    {
+        let bound = config
+            .preemption_bound
+            .map_or("no preemption bound".to_string(), |b| {
+                format!("preemption bound {b}")
+            });
+        first.trace = Some(format!(
+            "loom's failing execution ({bound}; loom's search is deterministic, the same search finds it again):\n{table}"
+        ));
     }
     // Loom returns quietly when its cap runs out: only the clock tells a
     // cut search from a complete one (a search that ends right at the cap
