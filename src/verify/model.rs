@@ -103,11 +103,12 @@ pub(crate) fn add<P: StandardPlan>(mut check: Check, forms: ModelForms<P>) -> Ch
         let plan = P::at(scale, Tier::Threads);
         let base = scale.threads_config(model);
         check = check.plan(P::WORKLOAD, Tier::Threads, move |s| {
-            // The model's stall; the rounds and the race window's hold are
-            // the check's.
+            // The rounds, the race window's hold, the stall and the
+            // perturbation are the check's.
             let config = threads::ThreadsConfig {
                 rounds: s.threads.rounds,
                 hold: s.threads.hold,
+                stall: s.threads.stall,
                 perturb: s.threads.perturb,
                 ..base
             };

@@ -91,6 +91,9 @@ pub(crate) enum Delay {
 /// Priority levels: 0 the highest.
 const LEVELS: u32 = 4;
 
+/// One round in this many is aligned: see [`Decider::new`].
+const ALIGNED_ONE_IN: u64 = 4;
+
 /// The decisions of one thread in one round.
 #[derive(Debug, Clone)]
 pub(crate) struct Decider {
@@ -116,14 +119,21 @@ impl Decider {
     /// Thread `index` of round `round`, whose thread of the same index did
     /// `expected` operations in the previous round (a guess in the first).
     pub(crate) fn new(knobs: Knobs, round: u32, index: usize, expected: u64) -> Self {
-        let mut rng = knobs.seed
-            ^ u64::from(round).wrapping_mul(0xA24B_AED4_963E_E407)
-            ^ (index as u64).wrapping_mul(0x9FB2_1C65_1E98_DF25);
+        let mut shared = knobs.seed ^ u64::from(round).wrapping_mul(0xA24B_AED4_963E_E407);
+        next(&mut shared);
+        let mut rng = shared ^ (index as u64).wrapping_mul(0x9FB2_1C65_1E98_DF25);
         next(&mut rng);
         let level = (next(&mut rng) % u64::from(LEVELS)) as u32;
         let span = expected.max(1);
+        // One round in `ALIGNED_ONE_IN` puts every thread's change points
+        // at the same operation counts (drawn from the round alone), so
+        // threads that run the same code stop at the same point together:
+        // five philosophers each holding the left fork, six counters each
+        // between their load and their store.
+        let aligned = next(&mut shared).is_multiple_of(ALIGNED_ONE_IN);
+        let draws = if aligned { &mut shared } else { &mut rng };
         let mut changes: Vec<u64> = (0..knobs.change_points)
-            .map(|_| 1 + next(&mut rng) % span)
+            .map(|_| 1 + next(draws) % span)
             .collect();
         changes.sort_unstable();
         Decider {
@@ -172,6 +182,26 @@ mod tests {
         assert_eq!(decisions(7, 2, 1), decisions(7, 2, 1));
         assert_ne!(decisions(7, 2, 1), decisions(7, 2, 2));
         assert_ne!(decisions(7, 2, 1), decisions(8, 2, 1));
+    }
+
+    #[test]
+    fn in_an_aligned_round_every_thread_drops_at_the_same_operations() {
+        let knobs = Knobs::new(11);
+        let drops = |round, index| -> Vec<usize> {
+            let mut d = Decider::new(knobs, round, index, 100);
+            (0..100)
+                .filter(|_| d.decide() == Delay::Sleep(knobs.drop))
+                .collect()
+        };
+        // Some round among the first 40 is aligned (one in four), and
+        // some is not.
+        let aligned = (0..40)
+            .filter(|r| (1..6).all(|i| drops(*r, i) == drops(*r, 0)))
+            .count();
+        assert!(
+            aligned > 0 && aligned < 40,
+            "{aligned} aligned rounds of 40"
+        );
     }
 
     #[test]
