@@ -77,7 +77,6 @@ pub const CHECK_SCALE: Scale = Scale {
 /// with its plan at [`CHECK_SCALE`].
 pub(crate) fn add<P: StandardPlan>(mut check: Check, forms: ModelForms<P>) -> Check {
     let scale = &CHECK_SCALE;
-    let model = <P as crate::workload::Workload>::MODEL;
     if let Some(form) = forms.loom {
         // Climb the ladder: the smallest plan first, larger ones while each
         // holds, within the loom time cap; the first that fails is the
@@ -101,18 +100,9 @@ pub(crate) fn add<P: StandardPlan>(mut check: Check, forms: ModelForms<P>) -> Ch
     }
     if let Some(form) = forms.threads {
         let plan = P::at(scale, Tier::Threads);
-        let base = scale.threads_config(model);
         check = check.plan(P::WORKLOAD, Tier::Threads, move |s| {
-            // The rounds, the race window's hold, the stall and the
-            // perturbation are the check's.
-            let config = threads::ThreadsConfig {
-                rounds: s.threads.rounds,
-                hold: s.threads.hold,
-                stall: s.threads.stall,
-                perturb: s.threads.perturb,
-                ..base
-            };
-            threads::run(form, &plan, &config)
+            // The check's own: rounds, race window, stall, perturbation.
+            threads::run(form, &plan, &s.threads)
         });
     }
     if let Some(form) = forms.shuttle {
