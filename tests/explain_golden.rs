@@ -10,35 +10,14 @@ use racelab::explain::{self, Explanation, Verdict, render};
 use racelab::matrix;
 use racelab::model::ModelKind;
 use racelab::workload::probe::Action;
-use std::path::PathBuf;
+
+#[path = "common/golden.rs"]
+mod golden;
+use golden::golden;
 
 fn explain(model: ModelKind, name: &str) -> Explanation {
     let pair = matrix::find(model, name).expect("a known pair");
     explain::explain(&pair, explain::default_bound(model)).expect("a bound loom takes")
-}
-
-/// Compares `actual` with `tests/golden/<file>`, or writes it when
-/// `RACELAB_BLESS` is set.
-fn golden(file: &str, actual: &str) {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "golden", file]
-        .iter()
-        .collect();
-    if std::env::var_os("RACELAB_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create tests/golden");
-        std::fs::write(&path, actual).expect("write the golden file");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; create it with RACELAB_BLESS=1 cargo test --test explain_golden",
-            path.display()
-        )
-    });
-    assert!(
-        actual == expected,
-        "{} differs from this trace (bless with RACELAB_BLESS=1 if intended):\n{actual}",
-        path.display()
-    );
 }
 
 /// (thread, action) of every row, for the fact checks.

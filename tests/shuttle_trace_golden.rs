@@ -9,31 +9,11 @@ use racelab::matrix::{self, Scale};
 use racelab::model::ModelKind;
 use racelab::sync::{AtomicWord, Backend, Ordering::SeqCst};
 use racelab::tier::Tier;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Compares `actual` with `tests/golden/<file>`, or writes it when
-/// `RACELAB_BLESS` is set.
-fn golden(file: &str, actual: &str) {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "golden", file]
-        .iter()
-        .collect();
-    if std::env::var_os("RACELAB_BLESS").is_some() {
-        std::fs::write(&path, actual).expect("write the golden file");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; create it with RACELAB_BLESS=1 cargo test --test shuttle_trace_golden",
-            path.display()
-        )
-    });
-    assert!(
-        actual == expected,
-        "{} differs from this trace (bless with RACELAB_BLESS=1 if intended):\n{actual}",
-        path.display()
-    );
-}
+#[path = "common/golden.rs"]
+mod golden;
+use golden::golden;
 
 /// The violation and its trace, as a report prints them.
 fn text(v: &Violation) -> String {

@@ -11,32 +11,12 @@ use racelab::sync::{AtomicWord, Backend, Mutex, Ordering::Relaxed};
 use racelab::tier::Tier;
 use racelab::tier::threads::Perturb;
 use racelab::verify::{Check, Report, join};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Compares `actual` with `tests/golden/<file>`, or writes it when
-/// `RACELAB_BLESS` is set (as tests/explain_golden.rs does).
-fn golden(file: &str, actual: &str) {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "golden", file]
-        .iter()
-        .collect();
-    if std::env::var_os("RACELAB_BLESS").is_some() {
-        std::fs::write(&path, actual).expect("write the golden file");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; create it with RACELAB_BLESS=1 cargo test --test threads_facade_golden",
-            path.display()
-        )
-    });
-    assert!(
-        actual == expected,
-        "{} differs from this report (bless with RACELAB_BLESS=1 if intended):\n{actual}",
-        path.display()
-    );
-}
+#[path = "common/golden.rs"]
+mod golden;
+use golden::golden;
 
 /// Two threads take two mutexes in opposite orders; a std barrier between
 /// their two lock calls makes each take its first before either asks for
