@@ -89,8 +89,8 @@ pub enum Action {
         /// `notify_all` rather than `notify_one`.
         all: bool,
     },
-    /// A facade operation, recorded by the facade itself
-    /// ([`crate::sync::record`]): `load a1 -> 0`, `lock m0`, `join T1`.
+    /// A facade operation, recorded by the facade itself (user code makes
+    /// no probe calls): `load a1 -> 0`, `lock m0`, `join T1`.
     Facade {
         /// The operation, its object and what it read or wrote, as printed.
         op: String,
