@@ -327,18 +327,28 @@ pub fn steps_table(
     }
     let dropped = rows.len().saturating_sub(TRACE_ROWS);
     rows.drain(..dropped);
-    let mut workers: Vec<usize> = state.steps.iter().map(|s| s.worker).collect();
-    workers.sort_unstable();
-    workers.dedup();
-    let threads: Vec<String> = workers
-        .into_iter()
-        .map(label)
-        .filter(|name| rows.iter().any(|r| r.thread == *name))
-        .collect();
+    let threads = columns(state, &rows, label);
     let mut out = String::new();
     if dropped > 0 {
         out.push_str(&format!("({dropped} earlier steps not shown)\n"));
     }
     out.push_str(&render::grid(&threads, &rows));
     Some(out)
+}
+
+/// The thread columns of a trace: every worker that has a row, in the
+/// order of their indices.
+pub fn columns(
+    state: &crate::workload::probe::ProbeState,
+    rows: &[Row],
+    label: &dyn Fn(usize) -> String,
+) -> Vec<String> {
+    let mut workers: Vec<usize> = state.steps.iter().map(|s| s.worker).collect();
+    workers.sort_unstable();
+    workers.dedup();
+    workers
+        .into_iter()
+        .map(label)
+        .filter(|name| rows.iter().any(|r| r.thread == *name))
+        .collect()
 }

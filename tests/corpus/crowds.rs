@@ -4,26 +4,12 @@
 //! look. Each is checked with `racelab::program!`; loom reports its thread
 //! limit (inconclusive), never a verdict.
 
-use super::{Entry, broken, correct};
+use super::{Entry, broken, correct, each};
 use racelab::check::ViolationKind::*;
 use racelab::sync::Ordering::*;
 use racelab::sync::{AtomicFlag, AtomicWord, Backend, Condvar, Mutex};
 use racelab::verify::join;
 use std::sync::Arc;
-
-/// Spawns `f(i)` on `n` threads and joins them all.
-fn each<B: Backend>(n: usize, f: impl Fn(usize) + Send + Sync + 'static) {
-    let f = Arc::new(f);
-    let handles: Vec<_> = (0..n)
-        .map(|i| {
-            let f = Arc::clone(&f);
-            B::spawn(move || f(i))
-        })
-        .collect();
-    for h in handles {
-        join::<B, ()>(h);
-    }
-}
 
 /// Six threads count three visits each with a load and a store: the
 /// classic lost update, in a crowd.

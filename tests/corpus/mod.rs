@@ -12,7 +12,9 @@
 #![allow(dead_code)] // each user of the corpus reads only part of an Entry
 
 use racelab::check::ViolationKind;
+use racelab::sync::Backend;
 use racelab::verify::Check;
+use std::sync::Arc;
 
 pub mod counters;
 pub mod crowds;
@@ -39,6 +41,21 @@ pub struct Entry {
     pub gap: Option<&'static str>,
     /// Makes its check.
     pub check: fn() -> Check,
+}
+
+/// Spawns `f(i)` on `n` facade threads and joins them all: the
+/// programs' way of starting a crowd.
+pub fn each<B: Backend>(n: usize, f: impl Fn(usize) + Send + Sync + 'static) {
+    let f = Arc::new(f);
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let f = Arc::clone(&f);
+            B::spawn(move || f(i))
+        })
+        .collect();
+    for h in handles {
+        racelab::verify::join::<B, ()>(h);
+    }
 }
 
 /// Every entry, kind by kind.

@@ -3,26 +3,11 @@
 //! explores it; shuttle and real threads on x86 do not), one only with
 //! three threads.
 
-use super::{Entry, broken, correct};
+use super::{Entry, broken, correct, each};
 use racelab::check::ViolationKind::*;
 use racelab::sync::Ordering::*;
 use racelab::sync::{AtomicWord, Backend, Mutex, Ordering};
-use racelab::verify::join;
 use std::sync::Arc;
-
-/// Spawns `f(i)` on `n` threads and joins them all.
-fn each<B: Backend>(n: usize, f: impl Fn(usize) + Send + Sync + 'static) {
-    let f = Arc::new(f);
-    let handles: Vec<_> = (0..n)
-        .map(|i| {
-            let f = Arc::clone(&f);
-            B::spawn(move || f(i))
-        })
-        .collect();
-    for h in handles {
-        join::<B, ()>(h);
-    }
-}
 
 /// A message and a flag: thread 0 writes the message then raises the flag,
 /// thread 1 reads the message if it sees the flag.

@@ -266,14 +266,7 @@ where
         state.steps = crate::sync::record::execution_steps();
     }
     let rows = trim::rows(&state, label);
-    let mut workers: Vec<usize> = state.steps.iter().map(|s| s.worker).collect();
-    workers.sort_unstable();
-    workers.dedup();
-    let threads = workers
-        .into_iter()
-        .map(label)
-        .filter(|name| rows.iter().any(|r| r.thread == *name))
-        .collect();
+    let threads = crate::explain::columns(&state, &rows, label);
     Some(Trace {
         scheduler: found.scheduler,
         seed: found.seed,
